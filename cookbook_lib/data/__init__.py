@@ -1,0 +1,104 @@
+"""Datasets as uint8 tensors on the device: `load_dataset(name, ...) -> ImageData`.
+
+`shapes` and `digits` ship with the cookbook (rendered / bundled, no download). `cifar10`,
+`cifar100`, `stl10` and `imagefolder` read files you put under `data/` (or `COOKBOOK_DATA`,
+or `data_path`); nothing is ever downloaded.
+"""
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from .shapes import FACTOR_CLASSES, SHAPE_NAMES, make_shapes
+
+SHAPES_TRAIN, SHAPES_TEST = 8192, 2048  # images rendered for the shapes train / test splits
+
+
+@dataclass
+class ImageData:
+    """A dataset held on the device. Images are uint8 (N, 3, S, S); labels are long (N,)."""
+
+    name: str
+    train_images: torch.Tensor
+    train_labels: torch.Tensor
+    test_images: torch.Tensor
+    test_labels: torch.Tensor
+    class_names: tuple
+    # generative factors (shapes only): name -> long (N,) classes, and their class counts
+    train_factors: dict = field(default_factory=dict)
+    test_factors: dict = field(default_factory=dict)
+    factor_classes: dict = field(default_factory=dict)
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    @property
+    def image_size(self) -> int:
+        return self.train_images.shape[-1]
+
+    def __repr__(self):
+        return (f"ImageData({self.name!r}: {len(self.train_images)} train / {len(self.test_images)} test images "
+                f"of {tuple(self.train_images.shape[1:])}, {self.num_classes} classes, "
+                f"on {self.train_images.device})")
+
+
+def data_root() -> Path:
+    """`COOKBOOK_DATA` if set, else the checkout's `data/` folder, whatever the current folder."""
+    if os.environ.get("COOKBOOK_DATA"):
+        return Path(os.environ["COOKBOOK_DATA"]).expanduser()
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "pyproject.toml").exists():
+        return checkout / "data"
+    return Path.home() / ".cache" / "ssl_cookbook"
+
+
+def resize_uint8(images: torch.Tensor, size: int) -> torch.Tensor:
+    """Resize uint8 (N, C, H, W) images to size×size (antialiased), keep uint8 and 3 channels."""
+    if images.shape[1] == 1:
+        images = images.expand(-1, 3, -1, -1)
+    if images.shape[-1] == size and images.shape[-2] == size:
+        return images.contiguous()
+    out = []
+    for chunk in images.split(2048):
+        x = F.interpolate(chunk.float(), size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+        out.append(x.round().clamp(0, 255).to(torch.uint8))
+    return torch.cat(out)
+
+
+def _digits(image_size: int):
+    """scikit-learn's 1,797 handwritten 8×8 digits, split 1,437 / 360 with a fixed permutation."""
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    x = torch.tensor(d.images, dtype=torch.float32)[:, None] / 16 * 255
+    y = torch.tensor(d.target, dtype=torch.long)
+    perm = torch.randperm(len(y), generator=torch.Generator().manual_seed(0))
+    x, y = resize_uint8(x.round().to(torch.uint8), image_size)[perm], y[perm]
+    n_train = int(0.8 * len(y))
+    return x[:n_train], y[:n_train], x[n_train:], y[n_train:], tuple(str(i) for i in range(10))
+
+
+@functools.lru_cache(maxsize=8)
+def load_dataset(name: str = "shapes", image_size: int = 32, device: str = "cpu", data_path: str = "") -> ImageData:
+    """Load a dataset onto `device` as uint8 tensors (cached in memory for the session)."""
+    device = torch.device(device)
+    if name == "shapes":
+        xtr, ytr, ftr = make_shapes(SHAPES_TRAIN, image_size, seed=0, device=device)
+        xte, yte, fte = make_shapes(SHAPES_TEST, image_size, seed=1, device=device)
+        return ImageData("shapes", xtr, ytr, xte, yte, SHAPE_NAMES, ftr, fte, dict(FACTOR_CLASSES))
+    if name == "digits":
+        xtr, ytr, xte, yte, names = _digits(image_size)
+    elif name in ("cifar10", "cifar100", "stl10", "imagefolder"):
+        from . import files
+
+        root = Path(data_path).expanduser() if data_path else data_root()
+        xtr, ytr, xte, yte, names = files.load(name, root, image_size)
+    else:
+        raise ValueError(f"unknown dataset {name!r}: choose shapes, digits, cifar10, cifar100, stl10 or imagefolder")
+    return ImageData(name, xtr.to(device), ytr.to(device), xte.to(device), yte.to(device), tuple(names))
