@@ -58,7 +58,7 @@ class RunConfig:
     embedding_dim: int = knob(128, "projector output size (the embedding the loss sees)", range=(2, 8192), log=True)
     # --- optimisation
     batch_size: int = knob(256, "images per step (each gives two views)", range=(2, 8192), log=True)
-    steps: int = knob(300, "optimiser steps", range=(1, 10_000_000), log=True)
+    steps: int = knob(300, "optimiser steps; 0 = no training (the random-init encoder)", range=(0, 10_000_000), log=True)
     optimizer: str | None = knob(None, "sgd, lars or adamw; None = the method's default", choices=OPTIMIZERS)
     lr: float | None = knob(None, "base learning rate at batch 256 (see lr_scaling); None = the method's default", range=(1e-6, 10.0), log=True)
     lr_scaling: str = knob("linear", "lr = base × batch/256 (linear), × √(batch/256) (sqrt) or base as is (none)", choices=("linear", "sqrt", "none"))

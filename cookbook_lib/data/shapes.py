@@ -29,7 +29,7 @@ def sample_factors(n: int, seed: int) -> dict[str, torch.Tensor]:
     shape = torch.randint(len(SHAPE_NAMES), (n,), generator=g)
     hue_bin = torch.randint(8, (n,), generator=g)
     bg_bin = (hue_bin + torch.randint(2, 7, (n,), generator=g)) % 8  # a clearly different hue
-    size = 0.28 + 0.22 * u(n)  # radius as a fraction of the half-width
+    size = 0.35 + 0.25 * u(n)  # radius as a fraction of the half-width
     pos = (u(n, 2) * 2 - 1) * (0.95 - size[:, None])  # keep the shape inside the frame
     rotation = u(n) * _SYMMETRY[shape]
     return dict(
@@ -43,7 +43,7 @@ def sample_factors(n: int, seed: int) -> dict[str, torch.Tensor]:
 
 def factor_classes(f: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """Integer classes of each generative factor, for probes."""
-    size_bin = ((f["size"] - 0.28) / 0.22 * 3).long().clamp(0, 2)
+    size_bin = ((f["size"] - 0.35) / 0.25 * 3).long().clamp(0, 2)
     cell = ((f["pos"] / (0.95 - f["size"][:, None]) + 1) / 2 * 3).long().clamp(0, 2)
     rot_bin = (f["rotation"] / _SYMMETRY[f["shape"]] * 4).long().clamp(0, 3)
     return dict(shape=f["shape"], colour=f["colour_class"], size=size_bin,

@@ -1,0 +1,90 @@
+"""The command line: `python -m cookbook_lib train --method vicreg --json out.json`.
+
+Every `RunConfig` knob is a flag (`--projector-depth 3`); booleans take true/false and knobs
+whose default is "the method's default" also take `auto`.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+
+from .config import RunConfig, knob_info, knob_names
+
+
+def _parse_value(name: str, text: str):
+    info = knob_info(name)
+    typ = info["type"]
+    if text.lower() in ("auto", "none") and info["default"] is None:
+        return None
+    try:
+        if typ is bool:
+            if text.lower() not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+                raise ValueError
+            return text.lower() in ("true", "1", "yes", "on")
+        return typ(text)
+    except ValueError:
+        raise SystemExit(f"error: --{name.replace('_', '-')} {text!r}: expected a {typ.__name__}") from None
+
+
+def add_knob_flags(parser: argparse.ArgumentParser) -> None:
+    for name in knob_names():
+        info = knob_info(name)
+        extra = f" (one of: {', '.join(info['choices'])})" if info["choices"] else ""
+        parser.add_argument(f"--{name.replace('_', '-')}", dest=name, default=None, metavar=info["type"].__name__.upper(),
+                            help=f"{info['help']}{extra} [default: {info['default']}]")
+
+
+def config_from_args(args) -> RunConfig:
+    knobs = {n: _parse_value(n, getattr(args, n)) for n in knob_names() if getattr(args, n) is not None}
+    try:
+        return RunConfig(**knobs)
+    except ValueError as e:
+        raise SystemExit(f"error: {e}") from None
+
+
+def _jsonable(x):
+    if isinstance(x, float) and not math.isfinite(x):
+        return None  # JSON has no NaN
+    if isinstance(x, dict):
+        return {k: _jsonable(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_jsonable(v) for v in x]
+    return x
+
+
+def run_to_json(run) -> dict:
+    return _jsonable(dict(config=run.config.to_dict(), status=run.status, message=run.message,
+                          seconds=run.seconds, metrics=run.metrics, history=run.history))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m cookbook_lib", description="The SSL Cookbook from the command line.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_train = sub.add_parser("train", help="train one run and print its metrics")
+    add_knob_flags(p_train)
+    p_train.add_argument("--json", dest="json_path", default=None, help="write config, metrics and history here")
+    p_train.add_argument("--no-cache", action="store_true", help="train even if this config is stored in data/runs")
+    p_train.add_argument("--quiet", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+
+    if args.command == "train":
+        from .cache import load_or_train
+        from .train import train
+
+        cfg = config_from_args(args)
+        run = train(cfg, progress=not args.quiet) if args.no_cache else load_or_train(cfg, progress=not args.quiet)
+        out = run_to_json(run)
+        if args.json_path:
+            with open(args.json_path, "w") as f:
+                json.dump(out, f, indent=1)
+        print(json.dumps(dict(status=out["status"], metrics=out["metrics"], seconds=round(run.seconds, 2))))
+        if run.status != "ok":
+            print(run.message, file=sys.stderr)
+        return 0 if run.status == "ok" else 3
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

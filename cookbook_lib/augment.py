@@ -1,0 +1,148 @@
+"""Random augmentations applied to a whole batch on its device, with independent parameters
+per image: random resized crop, horizontal flip, colour jitter, grayscale, Gaussian blur,
+solarize, and multi-crop.
+
+No Python loop over images: crop and flip are one `grid_sample` with a per-image affine
+matrix; colour jitter is per-image factors broadcast over pixels; blur is one grouped
+convolution with a per-image kernel. The recipe and its default strengths follow SimCLR
+(Chen et al. 2020, arXiv 2002.05709, Appendix A) and multi-crop follows SwAV (Caron et al.
+2020, arXiv 2006.09882). See benchmarks/augment_speed.py for the speed of this module
+against kornia's.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+_GRAY = (0.299, 0.587, 0.114)  # ITU-R 601 luma weights
+
+
+def _u(n, lo, hi, g, device):
+    return torch.rand(n, generator=g, device=device) * (hi - lo) + lo
+
+
+def to_float(images: torch.Tensor) -> torch.Tensor:
+    """uint8 images → float in [0, 1] (float input is returned as is)."""
+    return images.float().div_(255) if images.dtype == torch.uint8 else images
+
+
+def grayscale(x: torch.Tensor) -> torch.Tensor:
+    """(N, 3, H, W) → (N, 1, H, W) luma."""
+    w = torch.tensor(_GRAY, device=x.device, dtype=x.dtype).view(1, 3, 1, 1)
+    return (x * w).sum(1, keepdim=True)
+
+
+def resized_crop(x: torch.Tensor, size: int, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3), flip_prob=0.5,
+                 g: torch.Generator | None = None) -> torch.Tensor:
+    """Per-image random resized crop (area fraction in `scale`, aspect ratio in `ratio`) and
+    horizontal flip, resampled bilinearly to size×size by one batched `grid_sample`."""
+    n, dev = x.shape[0], x.device
+    area = _u(n, scale[0], scale[1], g, dev)
+    logr = _u(n, math.log(ratio[0]), math.log(ratio[1]), g, dev)
+    w = torch.sqrt(area * logr.exp()).clamp(max=1.0)  # crop width and height as fractions of the side
+    h = torch.sqrt(area / logr.exp()).clamp(max=1.0)
+    cx = (torch.rand(n, generator=g, device=dev) * 2 - 1) * (1 - w)  # crop centre in [-1, 1] coordinates
+    cy = (torch.rand(n, generator=g, device=dev) * 2 - 1) * (1 - h)
+    flip = torch.rand(n, generator=g, device=dev) < flip_prob
+    theta = torch.zeros(n, 2, 3, device=dev, dtype=x.dtype)
+    theta[:, 0, 0] = torch.where(flip, -w, w)
+    theta[:, 0, 2] = cx
+    theta[:, 1, 1] = h
+    theta[:, 1, 2] = cy
+    grid = F.affine_grid(theta, (n, x.shape[1], size, size), align_corners=False)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
+
+
+def color_jitter(x: torch.Tensor, strength: float = 0.5, prob: float = 0.8, g=None) -> torch.Tensor:
+    """SimCLR colour jitter with strength s, applied to each image with probability `prob`:
+    brightness, contrast and saturation factors uniform in [1 − 0.8s, 1 + 0.8s] and a hue
+    rotation uniform in ±0.2s of the colour wheel (a rotation of the YIQ chroma plane)."""
+    n, dev = x.shape[0], x.device
+    on = (torch.rand(n, generator=g, device=dev) < prob).to(x.dtype)
+    b = 0.8 * strength
+
+    def factor():
+        f = _u(n, max(0.0, 1 - b), 1 + b, g, dev)
+        return (1 + on * (f - 1)).view(n, 1, 1, 1)
+
+    x = (x * factor()).clamp(0, 1)  # brightness
+    mean = grayscale(x).mean((2, 3), keepdim=True)
+    x = ((x - mean) * factor() + mean).clamp(0, 1)  # contrast
+    gray = grayscale(x)
+    x = ((x - gray) * factor() + gray).clamp(0, 1)  # saturation
+    angle = _u(n, -0.2 * strength, 0.2 * strength, g, dev) * on * 2 * math.pi
+    return _rotate_hue(x, angle).clamp(0, 1)
+
+
+_RGB2YIQ = torch.tensor([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]])
+
+
+def _rotate_hue(x: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
+    """Rotate the chroma (I, Q) of each image by its angle: a per-image 3×3 colour matrix."""
+    n = x.shape[0]
+    to_yiq = _RGB2YIQ.to(x.device, x.dtype)
+    c, s = torch.cos(angle), torch.sin(angle)
+    rot = torch.zeros(n, 3, 3, device=x.device, dtype=x.dtype)
+    rot[:, 0, 0] = 1
+    rot[:, 1, 1], rot[:, 1, 2], rot[:, 2, 1], rot[:, 2, 2] = c, -s, s, c
+    m = torch.linalg.inv(to_yiq) @ rot @ to_yiq  # (n, 3, 3)
+    return torch.einsum("nij,njhw->nihw", m, x)
+
+
+def random_grayscale(x: torch.Tensor, prob: float = 0.2, g=None) -> torch.Tensor:
+    on = torch.rand(x.shape[0], generator=g, device=x.device) < prob
+    return torch.where(on.view(-1, 1, 1, 1), grayscale(x).expand_as(x), x)
+
+
+def gaussian_blur(x: torch.Tensor, prob: float = 0.5, sigma=(0.1, 2.0), g=None) -> torch.Tensor:
+    """Blur each image with probability `prob` by a Gaussian of σ uniform in `sigma` pixels
+    (separable, one grouped convolution per axis for the whole batch)."""
+    n, c, h, w = x.shape
+    dev = x.device
+    s = _u(n, sigma[0], sigma[1], g, dev)
+    s = torch.where(torch.rand(n, generator=g, device=dev) < prob, s, torch.full_like(s, 1e-3))
+    radius = max(1, min(int(math.ceil(2 * sigma[1])), (min(h, w) - 1) // 2))
+    t = torch.arange(-radius, radius + 1, device=dev, dtype=x.dtype)
+    k = torch.exp(-0.5 * (t[None] / s[:, None]) ** 2)
+    k = (k / k.sum(1, keepdim=True)).repeat_interleave(c, 0)  # (n·c, 2r+1)
+    y = x.reshape(1, n * c, h, w)
+    y = F.conv2d(F.pad(y, (radius, radius, 0, 0), mode="reflect"), k[:, None, None, :], groups=n * c)
+    y = F.conv2d(F.pad(y, (0, 0, radius, radius), mode="reflect"), k[:, None, :, None], groups=n * c)
+    return y.view(n, c, h, w)
+
+
+def solarize(x: torch.Tensor, prob: float = 0.2, threshold: float = 0.5, g=None) -> torch.Tensor:
+    on = torch.rand(x.shape[0], generator=g, device=x.device) < prob
+    return torch.where(on.view(-1, 1, 1, 1) & (x >= threshold), 1 - x, x)
+
+
+def augment(images: torch.Tensor, config, g: torch.Generator | None = None, size: int | None = None,
+            scale: tuple | None = None) -> torch.Tensor:
+    """One random view of each image, with the strengths of a `RunConfig`.
+
+    images: (N, 3, H, W) uint8 or float in [0, 1] → float (N, 3, size, size) in [0, 1].
+    """
+    x = to_float(images)
+    x = resized_crop(x, size or config.image_size, scale or (config.crop_min_scale, 1.0),
+                     flip_prob=config.flip_prob, g=g)
+    if config.jitter_prob > 0 and config.jitter_strength > 0:
+        x = color_jitter(x, config.jitter_strength, config.jitter_prob, g)
+    if config.grayscale_prob > 0:
+        x = random_grayscale(x, config.grayscale_prob, g)
+    if config.blur_prob > 0:
+        x = gaussian_blur(x, config.blur_prob, g=g)
+    if config.solarize_prob > 0:
+        x = solarize(x, config.solarize_prob, g=g)
+    return x
+
+
+def multi_crop(images: torch.Tensor, config, g: torch.Generator | None = None) -> list[torch.Tensor]:
+    """Two large views at `image_size`, then `num_small_crops` small ones at `small_crop_size`
+    whose area is drawn below `crop_min_scale` (SwAV's multi-crop)."""
+    views = [augment(images, config, g) for _ in range(2)]
+    small_scale = (min(0.05, config.crop_min_scale), config.crop_min_scale)
+    views += [augment(images, config, g, size=config.small_crop_size, scale=small_scale)
+              for _ in range(config.num_small_crops)]
+    return views

@@ -1,0 +1,82 @@
+"""`load_or_train(config)`: runs stored on disk, keyed by the config's hash.
+
+Runs live in `COOKBOOK_RUNS` if set, else `<data>/runs/` (see `data.data_root`), one file
+per config: `<method>-<hash>.pt` holding the config, history, metrics, status and the
+model's weights. Files are written atomically (a temporary file, then a rename) and read
+with `torch.load(weights_only=True)`; a damaged file is retrained with a warning.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import torch
+
+from .config import RunConfig
+from .data import data_root, load_dataset
+from .device import pick_device
+from .methods import build
+from .train import Run, train
+
+
+def runs_dir() -> Path:
+    return Path(os.environ["COOKBOOK_RUNS"]).expanduser() if os.environ.get("COOKBOOK_RUNS") else data_root() / "runs"
+
+
+def run_path(config: RunConfig) -> Path:
+    cfg = config.resolved()
+    return runs_dir() / f"{cfg.method}-{cfg.cache_key()}.pt"
+
+
+def save_run(run: Run, path: Path) -> None:
+    """Write a run atomically: readers never see a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = dict(config=run.config.to_dict(), history=run.history, metrics=run.metrics, status=run.status,
+                   message=run.message, seconds=run.seconds,
+                   state=None if run.model is None else {k: v.detach().cpu() for k, v in run.model.state_dict().items()})
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(payload, f)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_run(path: Path, device=None) -> Run:
+    """Read a stored run back, rebuilding its model on `device` (the config's device by default)."""
+    payload = torch.load(path, map_location="cpu", weights_only=True)
+    cfg = RunConfig.from_dict(payload["config"])
+    run = Run(cfg, payload["history"], payload["metrics"], payload["status"], payload["message"],
+              seconds=payload["seconds"])
+    if payload["state"] is not None:
+        device = device or pick_device(cfg.device)
+        num_classes = len(load_dataset(cfg.dataset, cfg.image_size, str(device), cfg.data_path).class_names)
+        model = build(cfg, num_classes)
+        model.load_state_dict(payload["state"])
+        run.model = model.to(device).eval()
+    return run
+
+
+def load_or_train(config: RunConfig, progress: bool = True, callback=None) -> Run:
+    """The stored run of this config if there is one, else train it and store it.
+
+    A damaged or unreadable file is reported with a warning and retrained.
+    """
+    path = run_path(config)
+    if path.exists():
+        try:
+            run = load_run(path)
+            if callback is not None:
+                for record in run.history:
+                    callback(run, record)
+            return run
+        except Exception as e:  # noqa: BLE001 - any damage means: retrain
+            warnings.warn(f"the cached run {path.name} could not be read ({type(e).__name__}: {e}); "
+                          f"training it again", RuntimeWarning, stacklevel=2)
+    run = train(config, progress=progress, callback=callback)
+    save_run(run, path)
+    return run

@@ -1,0 +1,125 @@
+"""Evaluate a representation: embedding passes, kNN, linear probe and MLP probe, on the device.
+
+Protocols follow §3.7 of the paper: kNN with cosine similarity and similarity-weighted
+votes (Wu et al. 2018, arXiv 1805.01978: k = 20, τ = 0.07), a linear probe on frozen
+features, and an MLP probe (which can overfit small data: compare with care).
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from .augment import to_float
+
+
+@torch.no_grad()
+def embed(fn, images: torch.Tensor, batch_size: int = 1024, progress: bool = False, desc: str = "embedding"):
+    """Apply `fn` (images float [0, 1] → tensor or tuple of tensors) to all `images` in batches.
+
+    Returns what `fn` returns, concatenated over batches, in float32.
+    """
+    outs = []
+    chunks = images.split(batch_size)
+    for chunk in tqdm(chunks, desc=desc, leave=False, disable=not progress or len(chunks) < 4):
+        out = fn(to_float(chunk))
+        outs.append(tuple(o.float() for o in out) if isinstance(out, tuple) else out.float())
+    if isinstance(outs[0], tuple):
+        return tuple(torch.cat(parts) for parts in zip(*outs))
+    return torch.cat(outs)
+
+
+def _finite(*ts):
+    return all(bool(torch.isfinite(t).all()) for t in ts)
+
+
+def _standardize(train: torch.Tensor, test: torch.Tensor):
+    mean, std = train.mean(0, keepdim=True), train.std(0, keepdim=True) + 1e-6
+    return (train - mean) / std, (test - mean) / std
+
+
+def _fit(model, x, y, steps, lr, weight_decay, batch_size=None, seed=0):
+    """Train a small classifier head with AdamW on (x, y), full batch or minibatches."""
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
+    g = torch.Generator(device="cpu").manual_seed(seed)
+    for _ in range(steps):
+        if batch_size and batch_size < len(x):
+            idx = torch.randint(len(x), (batch_size,), generator=g).to(x.device)
+            xb, yb = x[idx], y[idx]
+        else:
+            xb, yb = x, y
+        loss = F.cross_entropy(model(xb), yb)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+    return model
+
+
+@torch.no_grad()
+def _accuracy(model, x, y) -> float:
+    return float((model(x).argmax(1) == y).float().mean())
+
+
+def linear_probe(train_x, train_y, test_x, test_y, steps: int = 300, lr: float = 0.01,
+                 weight_decay: float = 1e-4, seed: int = 0) -> float:
+    """Test accuracy of a linear classifier trained on frozen, standardised features.
+
+    Full-batch AdamW with a cosine schedule, on the features' device (seconds on a CPU for
+    10k × 512 features). NaN when the features hold NaN/inf.
+    """
+    train_x, test_x = train_x.float(), test_x.float()
+    if not _finite(train_x, test_x):
+        return float("nan")
+    train_x, test_x = _standardize(train_x, test_x)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        head = nn.Linear(train_x.shape[1], int(train_y.max()) + 1).to(train_x.device)
+    with torch.enable_grad():
+        _fit(head, train_x, train_y, steps, lr, weight_decay)
+    return _accuracy(head, test_x, test_y)
+
+
+def mlp_probe(train_x, train_y, test_x, test_y, hidden: int = 512, steps: int = 500, lr: float = 1e-3,
+              weight_decay: float = 1e-4, batch_size: int = 512, seed: int = 0) -> float:
+    """Test accuracy of a one-hidden-layer MLP on frozen, standardised features (minibatch AdamW)."""
+    train_x, test_x = train_x.float(), test_x.float()
+    if not _finite(train_x, test_x):
+        return float("nan")
+    train_x, test_x = _standardize(train_x, test_x)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        head = nn.Sequential(nn.Linear(train_x.shape[1], hidden), nn.ReLU(),
+                             nn.Linear(hidden, int(train_y.max()) + 1)).to(train_x.device)
+    with torch.enable_grad():
+        _fit(head, train_x, train_y, steps, lr, weight_decay, batch_size, seed)
+    head.eval()
+    return _accuracy(head, test_x, test_y)
+
+
+@torch.no_grad()
+def knn(train_x, train_y, test_x, test_y, k: int = 20, temperature: float = 0.07, chunk: int = 1024) -> float:
+    """Test accuracy of a k-nearest-neighbour classifier with cosine similarity; each of the
+    k neighbours votes for its class with weight exp(similarity / temperature)."""
+    if not _finite(train_x, test_x):
+        return float("nan")
+    tr = F.normalize(train_x.float(), dim=1)
+    num_classes = int(train_y.max()) + 1
+    k = min(k, len(tr))
+    correct = 0
+    for a in range(0, len(test_x), chunk):
+        q = F.normalize(test_x[a:a + chunk].float(), dim=1)
+        sim, idx = (q @ tr.T).topk(k, dim=1)
+        votes = torch.zeros(len(q), num_classes, device=q.device)
+        votes.scatter_add_(1, train_y[idx], (sim / temperature).exp())
+        correct += int((votes.argmax(1) == test_y[a:a + chunk]).sum())
+    return correct / len(test_x)
+
+
+def chance(labels: torch.Tensor) -> float:
+    """Accuracy of always guessing the most frequent class."""
+    return float(torch.bincount(labels).max()) / len(labels) if len(labels) else math.nan

@@ -1,0 +1,121 @@
+"""Label-free measures of an embedding: collapse, dimensional collapse, alignment, uniformity.
+
+All take a matrix z of shape (N, D) (N samples, D dimensions), compute in float64 with
+autocast off, and cope with NaN/inf or all-zero input by returning NaN or 0 rather than
+raising: a collapsed or diverged run must still be reportable.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+
+def _clean(z: torch.Tensor) -> torch.Tensor | None:
+    """z as float64 on its device, or None if it holds NaN/inf."""
+    z = z.detach()
+    if z.dim() != 2:
+        z = z.flatten(1)
+    if not torch.isfinite(z).all():
+        return None
+    return z.double()
+
+
+def singular_values(z: torch.Tensor, center: bool = True) -> torch.Tensor:
+    """Singular values of z (centred over the batch by default), descending, shape (min(N, D),).
+
+    NaN-filled if z holds NaN/inf.
+    """
+    zc = _clean(z)
+    if zc is None:
+        return torch.full((min(z.shape[0], z.flatten(1).shape[1]),), float("nan"), dtype=torch.float64)
+    if center:
+        zc = zc - zc.mean(0, keepdim=True)
+    return torch.linalg.svdvals(zc).cpu()
+
+
+def rankme(z: torch.Tensor, eps: float = 1e-7) -> float:
+    """RankMe: the effective rank exp(entropy of the normalised singular values).
+
+    Garrido, Balestriero, Najman, LeCun 2023, "RankMe: Assessing the downstream performance
+    of pretrained self-supervised representations by their rank", arXiv 2210.02885:
+    p_k = σ_k / Σσ + ε,  RankMe = exp(−Σ_k p_k log p_k). Between 1 (rank one) and min(N, D).
+    Uncentred singular values, as in the paper. 0 for an all-zero z, NaN for NaN/inf.
+    """
+    s = singular_values(z, center=False)
+    if not torch.isfinite(s).all():
+        return float("nan")
+    if s.sum() <= 0:
+        return 0.0
+    p = s / s.sum() + eps
+    return float(torch.exp(-(p * p.log()).sum()))
+
+
+def alpha_req(z: torch.Tensor, fit_range: tuple[float, float] = (0.05, 0.8)) -> float:
+    """α-ReQ: the decay rate α of the eigenspectrum, λ_k ∝ k^(−α), fitted in log-log space.
+
+    Agrawal et al. 2022, "α-ReQ: Assessing representation quality in self-supervised learning
+    by measuring eigenspectrum decay", NeurIPS. Eigenvalues of the centred covariance; the
+    least-squares line is fitted on the ranks between the two fractions of `fit_range` (the
+    head and the numerically-zero tail are left out). Around 1 is healthy; large α means
+    the variance sits in a few directions. NaN if z holds NaN/inf or has under 4 usable
+    eigenvalues.
+    """
+    s = singular_values(z)
+    if not torch.isfinite(s).all():
+        return float("nan")
+    lam = s ** 2
+    lam = lam[lam > lam.max() * 1e-12] if lam.max() > 0 else lam[:0]
+    lo, hi = int(len(lam) * fit_range[0]), max(int(len(lam) * fit_range[1]), 1)
+    lam = lam[lo:hi]
+    if len(lam) < 4:
+        return float("nan")
+    k = torch.arange(lo + 1, lo + 1 + len(lam), dtype=torch.float64)
+    x, y = k.log(), lam.log()
+    slope = ((x - x.mean()) * (y - y.mean())).sum() / ((x - x.mean()) ** 2).sum()
+    return float(-slope)
+
+
+def embedding_std(z: torch.Tensor) -> float:
+    """Mean over dimensions of the batch std of the l2-normalised rows.
+
+    The collapse measure of SimSiam (Chen & He 2020, arXiv 2011.10566): 0 when every row is
+    the same (complete collapse); about 1/√D for isotropic embeddings. NaN for NaN/inf;
+    all-zero rows count as zero vectors.
+    """
+    zc = _clean(z)
+    if zc is None:
+        return float("nan")
+    return float(F.normalize(zc, dim=1).std(0).mean())
+
+
+def alignment(z1: torch.Tensor, z2: torch.Tensor, alpha: float = 2) -> float:
+    """E ‖u1 − u2‖^α over positive pairs of l2-normalised embeddings (lower = more aligned).
+
+    Wang & Isola 2020, "Understanding contrastive representation learning through alignment
+    and uniformity on the hypersphere", arXiv 2005.10242.
+    """
+    a, b = _clean(z1), _clean(z2)
+    if a is None or b is None:
+        return float("nan")
+    return float((F.normalize(a, dim=1) - F.normalize(b, dim=1)).norm(dim=1).pow(alpha).mean())
+
+
+def uniformity(z: torch.Tensor, t: float = 2) -> float:
+    """log E exp(−t ‖u_i − u_j‖²) over distinct pairs of l2-normalised rows (lower = more uniform).
+
+    Wang & Isola 2020, arXiv 2005.10242. 0 for a collapsed batch; about −4 on a well spread
+    high-dimensional sphere with t = 2.
+    """
+    zc = _clean(z)
+    if zc is None or zc.shape[0] < 2:
+        return float("nan")
+    u = F.normalize(zc, dim=1)
+    d2 = torch.pdist(u).pow(2)
+    return float(torch.logsumexp(-t * d2, 0) - math.log(d2.numel()))
+
+
+def summarize(z: torch.Tensor) -> dict:
+    """The collapse dashboard's numbers for one embedding matrix."""
+    return dict(rankme=rankme(z), embedding_std=embedding_std(z), alpha_req=alpha_req(z))

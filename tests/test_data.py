@@ -1,0 +1,71 @@
+"""Embedded datasets: shapes is deterministic per seed and its factor labels are right; digits loads."""
+import pytest
+import torch
+
+from cookbook_lib.data import load_dataset, resize_uint8
+from cookbook_lib.data.shapes import FACTOR_CLASSES, SHAPE_NAMES, make_shapes, render, sample_factors
+
+
+def test_shapes_deterministic_per_seed_and_differs_across_seeds():
+    a, ya, fa = make_shapes(64, 32, seed=5)
+    b, yb, fb = make_shapes(64, 32, seed=5)
+    c, _, _ = make_shapes(64, 32, seed=6)
+    assert torch.equal(a, b) and torch.equal(ya, yb)
+    assert all(torch.equal(fa[k], fb[k]) for k in fa)
+    assert not torch.equal(a, c)
+    assert a.dtype == torch.uint8 and a.shape == (64, 3, 32, 32)
+
+
+def test_shapes_factors_cover_their_classes():
+    _, y, f = make_shapes(4000, 16, seed=0)
+    assert set(f) == set(FACTOR_CLASSES)
+    for name, k in FACTOR_CLASSES.items():
+        counts = torch.bincount(f[name], minlength=k)
+        assert len(counts) == k and (counts > 0).all(), name
+        assert counts.min() > 0.3 * counts.max(), name  # roughly balanced
+    assert torch.equal(y, f["shape"])
+
+
+def test_shapes_factor_labels_match_the_pixels():
+    f = sample_factors(200, seed=3)
+    imgs = render(f, 32).float()
+    # the shape's colour: pixel at the shape's centre (all shapes but the ring cover it)
+    cx = ((f["pos"][:, 0] + 1) / 2 * 32).long().clamp(0, 31)
+    cy = ((f["pos"][:, 1] + 1) / 2 * 32).long().clamp(0, 31)
+    centre = imgs[torch.arange(200), :, cy, cx] / 255
+    corner = imgs[:, :, 0, 0] / 255
+    solid = f["shape"] != SHAPE_NAMES.index("ring")
+    # centre and corner pixels differ clearly: the shape stands out from the background
+    assert ((centre - corner).abs().sum(1)[solid] > 0.1).float().mean() > 0.95
+    # the left/right position class agrees with where the shape's pixels are
+    from cookbook_lib.data.shapes import factor_classes
+
+    col = factor_classes(f)["position"] % 3
+    f["gradient"] = torch.zeros_like(f["gradient"])  # flat background: what differs from the corner is the shape
+    imgs = render(f, 32).float()
+    diff = (imgs - imgs[:, :, :1, :1]).abs().sum(1)  # distance from the corner (background) colour
+    xs = torch.arange(32).float()
+    mass_x = (diff.sum(1) * xs).sum(1) / diff.sum(1).sum(1)
+    assert mass_x[col == 0].mean() < 14 < 18 < mass_x[col == 2].mean()
+
+
+def test_load_dataset_shapes_and_digits():
+    s = load_dataset("shapes", 16, "cpu")
+    assert s.train_images.shape[1:] == (3, 16, 16) and s.num_classes == len(SHAPE_NAMES)
+    assert set(s.train_factors) == set(FACTOR_CLASSES)
+    d = load_dataset("digits", 16, "cpu")
+    assert d.num_classes == 10 and d.train_images.dtype == torch.uint8
+    assert len(d.train_images) + len(d.test_images) == 1797
+    assert d.train_images.shape[1:] == (3, 16, 16)
+    assert torch.equal(d.train_images[:, 0], d.train_images[:, 2])  # grey digits in 3 channels
+
+
+def test_resize_uint8_keeps_dtype_and_expands_grey():
+    x = torch.randint(0, 256, (4, 1, 8, 8), dtype=torch.uint8)
+    y = resize_uint8(x, 16)
+    assert y.shape == (4, 3, 16, 16) and y.dtype == torch.uint8
+
+
+def test_unknown_dataset_is_named():
+    with pytest.raises(ValueError, match="unknown dataset 'mnist'"):
+        load_dataset("mnist", 32, "cpu")
