@@ -2,8 +2,8 @@
 per image: random resized crop, horizontal flip, colour jitter, grayscale, Gaussian blur,
 solarize, and multi-crop.
 
-No Python loop over images: crop and flip are one `grid_sample` with a per-image affine
-matrix; colour jitter is per-image factors broadcast over pixels; blur is one grouped
+No Python loop over images: crop and flip are two batched matmuls with per-image
+interpolation matrices; colour jitter is one per-image affine colour map; blur is one grouped
 convolution with a per-image kernel. The recipe and its default strengths follow SimCLR
 (Chen et al. 2020, arXiv 2002.05709, Appendix A) and multi-crop follows SwAV (Caron et al.
 2020, arXiv 2006.09882). See benchmarks/augment_speed.py for the speed of this module
@@ -34,10 +34,30 @@ def grayscale(x: torch.Tensor) -> torch.Tensor:
     return (x * w).sum(1, keepdim=True)
 
 
+def _interp_matrix(centre, half, size: int, length: int) -> torch.Tensor:
+    """Per-image (size × length) linear-interpolation matrices that sample `size` points
+    evenly across the window [centre − |half|, centre + |half|] of a signal of `length`
+    pixels (coordinates in [−1, 1], pixel centres as in align_corners=False; a negative
+    `half` reverses the window: a flip). Samples outside the signal repeat its edge."""
+    n, dev = centre.shape[0], centre.device
+    u = (torch.arange(size, device=dev, dtype=centre.dtype) + 0.5) / size * 2 - 1  # output pixel centres
+    pos = ((half[:, None] * u + centre[:, None] + 1) * length - 1) / 2  # input pixel coordinate (n, size)
+    lo = pos.floor()
+    frac = pos - lo
+    m = torch.zeros(n, size, length, device=dev, dtype=centre.dtype)
+    m.scatter_add_(2, lo.long().clamp(0, length - 1)[..., None], (1 - frac)[..., None])
+    m.scatter_add_(2, (lo.long() + 1).clamp(0, length - 1)[..., None], frac[..., None])
+    return m
+
+
 def resized_crop(x: torch.Tensor, size: int, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3), flip_prob=0.5,
                  g: torch.Generator | None = None) -> torch.Tensor:
     """Per-image random resized crop (area fraction in `scale`, aspect ratio in `ratio`) and
-    horizontal flip, resampled bilinearly to size×size by one batched `grid_sample`."""
+    horizontal flip, resampled bilinearly to size×size.
+
+    Crops are axis-aligned, so bilinear resampling is separable: each image becomes
+    R X Cᵀ with per-image interpolation matrices R (rows) and C (columns, reversed for a
+    flip) — two batched matmuls, several times faster on a CPU than `grid_sample`."""
     n, dev = x.shape[0], x.device
     area = _u(n, scale[0], scale[1], g, dev)
     logr = _u(n, math.log(ratio[0]), math.log(ratio[1]), g, dev)
@@ -46,49 +66,56 @@ def resized_crop(x: torch.Tensor, size: int, scale=(0.08, 1.0), ratio=(3 / 4, 4 
     cx = (torch.rand(n, generator=g, device=dev) * 2 - 1) * (1 - w)  # crop centre in [-1, 1] coordinates
     cy = (torch.rand(n, generator=g, device=dev) * 2 - 1) * (1 - h)
     flip = torch.rand(n, generator=g, device=dev) < flip_prob
-    theta = torch.zeros(n, 2, 3, device=dev, dtype=x.dtype)
-    theta[:, 0, 0] = torch.where(flip, -w, w)
-    theta[:, 0, 2] = cx
-    theta[:, 1, 1] = h
-    theta[:, 1, 2] = cy
-    grid = F.affine_grid(theta, (n, x.shape[1], size, size), align_corners=False)
-    return F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
+    c, hgt, wid = x.shape[1:]
+    cols = _interp_matrix(cx, torch.where(flip, -w, w), size, wid).to(x.dtype)  # (n, size, W)
+    rows = _interp_matrix(cy, h, size, hgt).to(x.dtype)  # (n, size, H)
+    t = torch.bmm(x.reshape(n, c * hgt, wid), cols.transpose(1, 2))  # columns: (n, C·H, size)
+    t = t.view(n, c, hgt, size).permute(0, 2, 1, 3).reshape(n, hgt, c * size)
+    return torch.bmm(rows, t).view(n, size, c, size).permute(0, 2, 1, 3).contiguous()  # rows
 
 
 def color_jitter(x: torch.Tensor, strength: float = 0.5, prob: float = 0.8, g=None) -> torch.Tensor:
     """SimCLR colour jitter with strength s, applied to each image with probability `prob`:
     brightness, contrast and saturation factors uniform in [1 − 0.8s, 1 + 0.8s] and a hue
-    rotation uniform in ±0.2s of the colour wheel (a rotation of the YIQ chroma plane)."""
+    rotation uniform in ±0.2s of the colour wheel (a rotation of the YIQ chroma plane).
+
+    Applied in that fixed order and, unlike torchvision, without clamping between the four
+    steps, so that they compose into one affine colour map per image, x ↦ A x + t (one pass
+    over the pixels instead of four):
+        brightness x ↦ b x;  contrast x ↦ c x + (1 − c) mean_luma(x);
+        saturation x ↦ S x with S = s I + (1 − s) 1 wᵀ (w: luma weights);  hue x ↦ H x,
+    hence A = c b H S and t = (1 − c) b mean_luma(x), since S 1 = H 1 = 1.
+    """
     n, dev = x.shape[0], x.device
     on = (torch.rand(n, generator=g, device=dev) < prob).to(x.dtype)
     b = 0.8 * strength
 
     def factor():
         f = _u(n, max(0.0, 1 - b), 1 + b, g, dev)
-        return (1 + on * (f - 1)).view(n, 1, 1, 1)
+        return 1 + on * (f - 1)
 
-    x = (x * factor()).clamp(0, 1)  # brightness
-    mean = grayscale(x).mean((2, 3), keepdim=True)
-    x = ((x - mean) * factor() + mean).clamp(0, 1)  # contrast
-    gray = grayscale(x)
-    x = ((x - gray) * factor() + gray).clamp(0, 1)  # saturation
+    bright, contrast, sat = factor(), factor(), factor()
     angle = _u(n, -0.2 * strength, 0.2 * strength, g, dev) * on * 2 * math.pi
-    return _rotate_hue(x, angle).clamp(0, 1)
+    w = torch.tensor(_GRAY, device=dev, dtype=x.dtype)
+    eye = torch.eye(3, device=dev, dtype=x.dtype)
+    S = sat.view(n, 1, 1) * eye + (1 - sat).view(n, 1, 1) * w.expand(3, 3)  # rows: s·e_i + (1 − s)·w
+    A = (contrast * bright).view(n, 1, 1) * (_hue_matrix(angle, x.dtype) @ S)
+    t = (1 - contrast) * bright * grayscale(x).mean((1, 2, 3))
+    return (torch.einsum("nij,njhw->nihw", A, x) + t.view(n, 1, 1, 1)).clamp_(0, 1)
 
 
 _RGB2YIQ = torch.tensor([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]])
 
 
-def _rotate_hue(x: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
-    """Rotate the chroma (I, Q) of each image by its angle: a per-image 3×3 colour matrix."""
-    n = x.shape[0]
-    to_yiq = _RGB2YIQ.to(x.device, x.dtype)
+def _hue_matrix(angle: torch.Tensor, dtype) -> torch.Tensor:
+    """Per-image 3×3 RGB maps that rotate the chroma plane (I, Q) of YIQ by `angle`."""
+    n = angle.shape[0]
+    to_yiq = _RGB2YIQ.to(angle.device, dtype)
     c, s = torch.cos(angle), torch.sin(angle)
-    rot = torch.zeros(n, 3, 3, device=x.device, dtype=x.dtype)
+    rot = torch.zeros(n, 3, 3, device=angle.device, dtype=dtype)
     rot[:, 0, 0] = 1
     rot[:, 1, 1], rot[:, 1, 2], rot[:, 2, 1], rot[:, 2, 2] = c, -s, s, c
-    m = torch.linalg.inv(to_yiq) @ rot @ to_yiq  # (n, 3, 3)
-    return torch.einsum("nij,njhw->nihw", m, x)
+    return torch.linalg.inv(to_yiq) @ rot @ to_yiq
 
 
 def random_grayscale(x: torch.Tensor, prob: float = 0.2, g=None) -> torch.Tensor:

@@ -24,17 +24,41 @@ def knob(default, help, choices=None, range=None, log=False):
     return field(default=default, metadata=dict(help=help, choices=choices, range=range, log=log))
 
 
-METHODS = ("simclr", "supervised")
+METHODS = ("simclr", "supervised",
+           "dcl", "nnclr", "moco", "supcon",            # contrastive (methods_contrastive.py)
+           "byol", "simsiam", "dino", "simdino",        # self-distillation (methods_distillation.py)
+           "vicreg", "barlow_twins", "swav", "wmse",    # canonical correlation (methods_cca.py)
+           "directclr", "rotation", "jigsaw", "inpainting", "mae")  # no projector, pretext (methods_pretext.py)
 DATASETS = ("shapes", "digits", "cifar10", "cifar100", "stl10", "imagefolder")
 BACKBONES = ("convnet", "resnet18", "vit_tiny")
 OPTIMIZERS = ("sgd", "lars", "adamw")
 
 # Calibrated on `shapes` in quick mode (see benchmarks/calibrate_shapes.py).
 METHOD_DEFAULTS = {
-    "simclr": dict(optimizer="adamw", lr=2e-3, weight_decay=1e-4, temperature=0.2),
+    "simclr": dict(optimizer="adamw", lr=2e-3, weight_decay=1e-4, temperature=0.1),
     "supervised": dict(optimizer="adamw", lr=2e-3, weight_decay=1e-4, temperature=0.2),
+    # the methods of issue 3 (calibrated on shapes and digits at image_size 16-32, a few hundred steps)
+    "dcl": dict(optimizer="adamw", lr=2e-3, weight_decay=1e-4, temperature=0.1),
+    "nnclr": dict(optimizer="adamw", lr=2e-3, weight_decay=1e-4, temperature=0.1, queue_size=1024),
+    "moco": dict(optimizer="adamw", lr=2e-3, weight_decay=1e-4, temperature=0.2, queue_size=1024),
+    "supcon": dict(optimizer="adamw", lr=2e-3, weight_decay=1e-4, temperature=0.1),
+    "byol": dict(optimizer="adamw", lr=2e-3, weight_decay=1e-4, temperature=0.2),
+    "simsiam": dict(optimizer="adamw", lr=2e-3, weight_decay=1e-4, temperature=0.2),
+    "dino": dict(optimizer="adamw", lr=2e-3, weight_decay=1e-4, temperature=0.2),
+    "simdino": dict(optimizer="adamw", lr=2e-3, weight_decay=1e-4, temperature=0.2),
+    "vicreg": dict(optimizer="adamw", lr=2e-3, weight_decay=1e-4, temperature=0.2),
+    "barlow_twins": dict(optimizer="adamw", lr=2e-3, weight_decay=1e-4, temperature=0.2),
+    "swav": dict(optimizer="adamw", lr=2e-3, weight_decay=1e-4, temperature=0.1, queue_size=0),
+    "wmse": dict(optimizer="adamw", lr=2e-3, weight_decay=1e-4, temperature=0.2),
+    "directclr": dict(optimizer="adamw", lr=2e-3, weight_decay=1e-4, temperature=0.2),
+    "rotation": dict(optimizer="adamw", lr=2e-3, weight_decay=1e-4, temperature=0.2),
+    "jigsaw": dict(optimizer="adamw", lr=2e-3, weight_decay=1e-4, temperature=0.2),
+    "inpainting": dict(optimizer="adamw", lr=2e-3, weight_decay=1e-4, temperature=0.2, mask_ratio=0.25),
+    "mae": dict(optimizer="adamw", lr=1e-3, weight_decay=0.05, temperature=0.2, mask_ratio=0.75),
 }
-AUTO_KNOBS = ("optimizer", "lr", "weight_decay", "temperature")
+AUTO_KNOBS = ("optimizer", "lr", "weight_decay", "temperature", "queue_size", "mask_ratio")
+# what a method-specific auto knob resolves to for a method without an entry (it does not use it)
+AUTO_FALLBACKS = dict(queue_size=0, mask_ratio=0.75)
 
 
 @dataclass(frozen=True, init=False)
@@ -57,7 +81,7 @@ class RunConfig:
     projector_width: int = knob(512, "hidden width of the projector", range=(8, 8192), log=True)
     embedding_dim: int = knob(128, "projector output size (the embedding the loss sees)", range=(2, 8192), log=True)
     # --- optimisation
-    batch_size: int = knob(256, "images per step (each gives two views)", range=(2, 8192), log=True)
+    batch_size: int = knob(128, "images per step (each gives two views)", range=(2, 8192), log=True)
     steps: int = knob(300, "optimiser steps; 0 = no training (the random-init encoder)", range=(0, 10_000_000), log=True)
     optimizer: str | None = knob(None, "sgd, lars or adamw; None = the method's default", choices=OPTIMIZERS)
     lr: float | None = knob(None, "base learning rate at batch 256 (see lr_scaling); None = the method's default", range=(1e-6, 10.0), log=True)
@@ -67,8 +91,29 @@ class RunConfig:
     # --- the loss
     temperature: float | None = knob(None, "softmax temperature of contrastive losses; None = the method's default", range=(0.01, 10.0), log=True)
     ema_momentum: float = knob(0.99, "teacher EMA momentum for teacher-student methods (0 = the teacher is the student)", range=(0.0, 1.0))
+    ema_schedule: str = knob("constant", "teacher momentum over training: constant at ema_momentum, or cosine from ema_momentum up to 1 (BYOL, DINO)", choices=("constant", "cosine"))
+    stop_gradient: bool = knob(True, "no gradient through the target branch (simsiam; byol, dino, simdino, moco when ema_momentum=0); False lets it flow into both branches")
+    predictor_depth: int = knob(2, "layers of the predictor of byol, simsiam and nnclr: 0 = no predictor, 1 = linear", range=(0, 6))
+    predictor_width: int = knob(512, "hidden width of the predictor", range=(8, 8192), log=True)
+    predictor_lr_mult: float = knob(1.0, "the predictor learns at lr × this (a fast predictor can stand in for the EMA teacher, §3.4)", range=(0.01, 100.0), log=True)
+    # DINO
+    dino_center: bool = knob(True, "DINO: centre the teacher's logits (subtract an EMA of their batch mean) before sharpening")
+    student_temp: float = knob(0.1, "DINO: softmax temperature of the student", range=(0.01, 10.0), log=True)
+    teacher_temp: float = knob(0.04, "DINO: softmax temperature of the teacher (below student_temp: sharpening)", range=(0.005, 10.0), log=True)
+    center_momentum: float = knob(0.9, "DINO: EMA momentum of the teacher centre", range=(0.0, 1.0))
+    # canonical correlation
+    sim_coeff: float = knob(25.0, "VICReg: weight of the invariance term (MSE between the views)", range=(0.0, 1000.0))
+    std_coeff: float = knob(25.0, "VICReg: weight of the variance term (0 = no guard against collapse)", range=(0.0, 1000.0))
+    cov_coeff: float = knob(1.0, "VICReg: weight of the covariance term (0 = no guard against dimensional collapse)", range=(0.0, 1000.0))
+    barlow_lambda: float = knob(5e-3, "Barlow Twins: weight of the off-diagonal (redundancy-reduction) term", range=(0.0, 1.0))
+    num_prototypes: int = knob(256, "SwAV: number of learnable prototypes; DINO: output dimension K of the head", range=(2, 65536), log=True)
+    queue_size: int | None = knob(None, "queue of past embeddings: MoCo negatives, NNCLR support set, SwAV codes (0 = none); None = the method's default", range=(0, 1_000_000))
+    # masked modelling and older pretext tasks
+    mask_ratio: float | None = knob(None, "fraction of patches masked by mae and inpainting; None = the method's default (0.75, 0.25)", range=(0.0, 0.95))
+    patch_size: int = knob(4, "side in pixels of the patches mae (its tiny ViT) and inpainting mask; image_size must be a multiple", range=(1, 64))
+    jigsaw_permutations: int = knob(24, "jigsaw: how many tile orders (of a 3×3 grid) to tell apart: the harder-pretext-task knob", range=(2, 1000), log=True)
     # --- augmentations (strengths; each applied per image with its own random draw)
-    crop_min_scale: float = knob(0.2, "random resized crop keeps between this fraction and all of the image area", range=(0.01, 1.0))
+    crop_min_scale: float = knob(0.5, "random resized crop keeps between this fraction and all of the image area (0.5: shapes stay in view)", range=(0.01, 1.0))
     flip_prob: float = knob(0.5, "probability of a horizontal flip", range=(0.0, 1.0))
     jitter_strength: float = knob(0.5, "colour jitter strength s: brightness, contrast, saturation 0.8s, hue 0.2s", range=(0.0, 2.0))
     jitter_prob: float = knob(0.8, "probability of colour jitter", range=(0.0, 1.0))
@@ -103,7 +148,7 @@ class RunConfig:
     def resolved(self) -> "RunConfig":
         """A copy with every `None` knob replaced by the method's calibrated default."""
         defaults = METHOD_DEFAULTS[self.method]
-        fills = {k: defaults[k] for k in AUTO_KNOBS if getattr(self, k) is None}
+        fills = {k: defaults.get(k, AUTO_FALLBACKS.get(k)) for k in AUTO_KNOBS if getattr(self, k) is None}
         return dataclasses.replace(self, **fills) if fills else self
 
     def replace(self, **changes) -> "RunConfig":

@@ -123,3 +123,10 @@ def knn(train_x, train_y, test_x, test_y, k: int = 20, temperature: float = 0.07
 def chance(labels: torch.Tensor) -> float:
     """Accuracy of always guessing the most frequent class."""
     return float(torch.bincount(labels).max()) / len(labels) if len(labels) else math.nan
+
+
+def factor_probes(train_x, train_factors: dict, test_x, test_factors: dict, steps: int = 200) -> dict:
+    """Linear-probe test accuracy for each generative factor (e.g. shape, colour, position of
+    `shapes`): which factors a representation keeps, and which it has become invariant to."""
+    return {name: linear_probe(train_x, train_factors[name], test_x, test_factors[name], steps=steps)
+            for name in train_factors}

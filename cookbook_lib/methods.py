@@ -36,6 +36,10 @@ class Method(nn.Module):
     def after_step(self, step: int, total_steps: int) -> None:
         """Hook for updates after the optimiser step (EMA teachers, centres)."""
 
+    def lr_mults(self) -> dict:
+        """{parameter-name prefix: lr multiplier} for `optim.param_groups` (e.g. the predictor's)."""
+        return {}
+
 
 class SimCLR(Method):
     """SimCLR (Chen et al. 2020, arXiv 2002.05709): two views through the same backbone and
@@ -67,6 +71,14 @@ class Supervised(Method):
 
 
 METHOD_CLASSES = {"simclr": SimCLR, "supervised": Supervised}
+
+# The methods of the other families live in their own modules, which import `Method` from here.
+from .methods_cca import CCA_METHODS  # noqa: E402
+from .methods_contrastive import CONTRASTIVE_METHODS  # noqa: E402
+from .methods_distillation import DISTILLATION_METHODS  # noqa: E402
+from .methods_pretext import PRETEXT_METHODS  # noqa: E402
+
+METHOD_CLASSES.update(**CONTRASTIVE_METHODS, **DISTILLATION_METHODS, **CCA_METHODS, **PRETEXT_METHODS)
 
 
 def build(config, num_classes: int) -> Method:

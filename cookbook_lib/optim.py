@@ -42,14 +42,22 @@ class LARS(torch.optim.Optimizer):
         return loss
 
 
-def param_groups(named_params, weight_decay: float, lr: float):
-    """Split parameters into decayed weight matrices and non-decayed biases/norms."""
-    decay, no_decay = [], []
-    for _, p in named_params:
+def param_groups(named_params, weight_decay: float, lr: float, lr_mult: dict | None = None):
+    """Split parameters into decayed weight matrices and non-decayed biases/norms.
+
+    Parameters with `requires_grad=False` (EMA teachers) are left out. lr_mult maps a name
+    prefix to an lr multiplier (e.g. {"predictor.": 10.0} for `predictor_lr_mult`): the
+    parameters it matches get their own pair of groups at lr × multiplier, after the first
+    two groups (which always hold the parameters at the base lr).
+    """
+    groups = {}  # (multiplier, is bias/norm) -> params
+    for name, p in named_params:
         if p.requires_grad:
-            (no_decay if p.ndim <= 1 else decay).append(p)
-    return [dict(params=decay, weight_decay=weight_decay, lr=lr, lars_exclude=False),
-            dict(params=no_decay, weight_decay=0.0, lr=lr, lars_exclude=True)]
+            mult = next((m for prefix, m in (lr_mult or {}).items() if name.startswith(prefix)), 1.0)
+            groups.setdefault((mult, p.ndim <= 1), []).append(p)
+    keys = [(1.0, False), (1.0, True)] + sorted(k for k in groups if k[0] != 1.0)
+    return [dict(params=groups.get(k, []), weight_decay=0.0 if k[1] else weight_decay, lr=lr * k[0],
+                 lars_exclude=k[1]) for k in keys]
 
 
 def make_optimizer(name: str, groups, lr: float):

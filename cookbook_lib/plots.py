@@ -303,3 +303,32 @@ def sweep_lines(rows, x, y, hue="method", ax=None, logx=None):
     ax.grid(alpha=0.3)
     ax.legend(fontsize=FONT, title=hue if hue else None, title_fontsize=FONT)
     return fig
+
+
+def bars(table: dict, ylabel: str = "accuracy", title: str | None = None, reference: dict | None = None, ax=None):
+    """Grouped bar chart: table = {series: {group: value}} (e.g. {"SimCLR": {"shape": 0.6, ...}}).
+
+    reference: optional {group: value} drawn as a short dashed line over each group
+    (e.g. chance level). Values are written on the bars.
+    """
+    series = list(table)
+    groups = list(dict.fromkeys(gname for s in series for gname in table[s]))
+    fig, ax = _axes(ax, (1.3 * len(groups) * max(1, len(series)) / 2 + 2.5, 3.8))
+    width = 0.8 / max(1, len(series))
+    for i, s in enumerate(series):
+        xs = np.arange(len(groups)) + (i - (len(series) - 1) / 2) * width
+        vals = [_num(table[s].get(gname)) for gname in groups]
+        rects = ax.bar(xs, [v if math.isfinite(v) else 0 for v in vals], width, label=s, color=f"C{i % 10}")
+        ax.bar_label(rects, labels=[f"{v:.2f}" if math.isfinite(v) else "NaN" for v in vals], fontsize=FONT,
+                     padding=1)
+    if reference:
+        for j, gname in enumerate(groups):
+            if gname in reference:
+                ax.hlines(reference[gname], j - 0.45, j + 0.45, colors="0.3", linestyles="--",
+                          label="chance" if j == 0 else None)
+    ax.set_xticks(np.arange(len(groups)), groups)
+    ax.set(ylabel=ylabel, title=title or "")
+    ax.margins(y=0.15)
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(fontsize=FONT)
+    return fig

@@ -44,6 +44,12 @@ class Run:
     def __post_init__(self):
         self.name = self.name or self.config.method
 
+    def embed(self, images: torch.Tensor):
+        """(representation h, embedding z) of uint8 or [0, 1] images, in eval mode, batched."""
+        self.model.eval()
+        device = next(self.model.parameters()).device
+        return evaluate.embed(self.model.embed, images.to(device))
+
     def __repr__(self):
         m = ", ".join(f"{k}={v:.3g}" for k, v in self.metrics.items() if isinstance(v, float))
         return f"Run({self.name}, {self.status}, {len(self.history)} log steps, {self.seconds:.1f}s; {m})"
@@ -78,7 +84,7 @@ def train(config: RunConfig, progress: bool = True, callback=None, data: ImageDa
     if channels_last:
         model = model.to(memory_format=torch.channels_last)
     lr = cfg.lr_at_batch()
-    opt = make_optimizer(cfg.optimizer, param_groups(model.named_parameters(), cfg.weight_decay, lr), lr)
+    opt = make_optimizer(cfg.optimizer, param_groups(model.named_parameters(), cfg.weight_decay, lr, model.lr_mults()), lr)
     base_lrs = [gr["lr"] for gr in opt.param_groups]
     probe_opt = torch.optim.AdamW(probe.parameters(), lr=3e-3, weight_decay=1e-4)
     g = generator(device, cfg.seed)
@@ -122,7 +128,7 @@ def train(config: RunConfig, progress: bool = True, callback=None, data: ImageDa
     bar.close()
     run.seconds = time.perf_counter() - start
     model.eval()
-    run.metrics = final_metrics(model, data, cfg, g, device, diverged=run.status == "diverged", progress=progress)
+    run.metrics = {**final_metrics(model, data, cfg, g, device, progress=progress), **run.metrics}
     return run
 
 
@@ -153,7 +159,7 @@ def _log(run, step, window, z, model, probe, probe_x, probe_y, opt, start, devic
 
 
 @torch.no_grad()
-def final_metrics(model, data: ImageData, cfg, g, device, diverged: bool = False, progress: bool = True) -> dict:
+def final_metrics(model, data: ImageData, cfg, g, device, progress: bool = True) -> dict:
     """Probe accuracies on the representation; collapse measures on the test embeddings."""
     with autocast(device, cfg.precision):
         h_tr = evaluate.embed(lambda x: model.backbone(x), data.train_images, progress=progress, desc="train set")
@@ -161,13 +167,10 @@ def final_metrics(model, data: ImageData, cfg, g, device, diverged: bool = False
         n = min(len(data.test_images), 1024)
         z1 = model.embed(augment.augment(data.test_images[:n], cfg, g))[1].float()
         z2 = model.embed(augment.augment(data.test_images[:n], cfg, g))[1].float()
-    out = dict(
+    return dict(
         linear_acc=evaluate.linear_probe(h_tr, data.train_labels, h_te, data.test_labels),
         knn_acc=evaluate.knn(h_tr, data.train_labels, h_te, data.test_labels),
         rankme=metrics.rankme(z_te), rankme_backbone=metrics.rankme(h_te),
         embedding_std=metrics.embedding_std(z_te), alpha_req=metrics.alpha_req(z_te),
         alignment=metrics.alignment(z1, z2), uniformity=metrics.uniformity(z1),
     )
-    if diverged:
-        out["diverged"] = 1.0
-    return out

@@ -74,3 +74,23 @@ def test_multi_crop_sizes():
     x = batch(8)
     views = augment.multi_crop(x, RunConfig(num_small_crops=3, small_crop_size=12), g())
     assert [v.shape[-1] for v in views] == [32, 32, 12, 12, 12]
+
+
+def test_crop_resampling_matches_bilinear_interpolation():
+    import torch.nn.functional as F
+
+    x = augment.to_float(batch(8))
+    for size in (16, 24, 48):
+        ours = augment.resized_crop(x, size, scale=(1, 1), ratio=(1, 1), flip_prob=0, g=g())
+        ref = F.interpolate(x, size=(size, size), mode="bilinear", align_corners=False, antialias=False)
+        assert torch.allclose(ours, ref, atol=1e-5), size
+
+
+def test_crop_zooms_into_a_region():
+    # a small crop of an image that is black on the left and white on the right is mostly
+    # one colour: a crop sees part of the image, not all of it
+    x = torch.zeros(64, 3, 32, 32)
+    x[..., 16:] = 1
+    v = augment.resized_crop(x, 32, scale=(0.05, 0.05), ratio=(1, 1), flip_prob=0, g=g())
+    frac_white = v.mean((1, 2, 3))
+    assert ((frac_white < 0.2) | (frac_white > 0.8)).float().mean() > 0.6

@@ -321,3 +321,17 @@ def test_tensors_on_the_gpu_in_bfloat16():
             plots.image_grid(imgs), plots.view_grid(imgs, [imgs.float() / 255]), plots.history(run)]
     assert all(isinstance(f, matplotlib.figure.Figure) for f in figs)
     assert legend_texts(figs[3].axes[0]) == ["0", "1", "2", "3"]
+
+
+def test_bars_groups_series_and_reference():
+    from cookbook_lib import plots
+
+    fig = plots.bars({"a": {"shape": 0.5, "colour": 0.9}, "b": {"shape": 0.8, "colour": float("nan")}},
+                     title="factors", reference={"shape": 1 / 6, "colour": 1 / 8})
+    ax = fig.axes[0]
+    assert len(ax.patches) == 4
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["shape", "colour"]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[:2] == ["a", "b"] or set(labels) >= {"a", "b", "chance"}
+    assert any(t.get_text() == "NaN" for t in ax.texts)
+    assert ax.get_title() == "factors"

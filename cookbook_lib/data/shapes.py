@@ -1,7 +1,9 @@
 """`shapes`: procedurally rendered images whose generative factors are known.
 
 Each image shows one shape (the label) of some colour, size, position and rotation on a
-background of another colour with a soft gradient. All factors are drawn on the CPU from a
+plain background of another colour. (A soft background gradient was tried and dropped: its
+direction survives crops and colour jitter, so contrastive methods matched views by it
+instead of learning the shape — a shortcut; see chapter 09.) All factors are drawn on the CPU from a
 seeded generator (so the dataset is the same on every device) and the images are rendered in
 torch on the device, 2× supersampled for smooth edges. Because the factors are known, a
 chapter can probe which of them a representation keeps.
@@ -36,7 +38,7 @@ def sample_factors(n: int, seed: int) -> dict[str, torch.Tensor]:
         shape=shape,
         hue=(hue_bin + 0.15 + 0.7 * u(n)) / 8, saturation=0.55 + 0.45 * u(n), value=0.55 + 0.45 * u(n),
         bg_hue=(bg_bin + 0.15 + 0.7 * u(n)) / 8, bg_saturation=0.2 + 0.5 * u(n), bg_value=0.15 + 0.7 * u(n),
-        gradient=u(n, 2) * 2 - 1, size=size, pos=pos, rotation=rotation,
+        size=size, pos=pos, rotation=rotation,
         colour_class=hue_bin, background_class=bg_bin,
     )
 
@@ -95,8 +97,7 @@ def render(f: dict[str, torch.Tensor], image_size: int, device="cpu", chunk: int
         inside = inside[:, None]  # (n, 1, P)
         fg = _hsv_to_rgb(g["hue"], g["saturation"], g["value"])[:, :, None]
         bg = _hsv_to_rgb(g["bg_hue"], g["bg_saturation"], g["bg_value"])[:, :, None]
-        shade = 1 + 0.35 * (g["gradient"][:, :1] * xx + g["gradient"][:, 1:] * yy)[:, None]
-        img = inside * fg + (1 - inside) * (bg * shade).clamp(0, 1)
+        img = inside * fg + (1 - inside) * bg
         img = img.view(-1, 3, s, s)
         img = torch.nn.functional.avg_pool2d(img, 2)
         out[a:a + chunk] = (img * 255).round().clamp(0, 255).to(torch.uint8)

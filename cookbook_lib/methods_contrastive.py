@@ -1,0 +1,134 @@
+"""Contrastive methods (§2.2 of the cookbook) besides SimCLR: DCL, NNCLR, MoCo, SupCon.
+
+Each pulls the two views of an image together and pushes other images apart; they differ
+in what counts as the positive (the other view, its nearest neighbour in a queue, any image
+with the same label) and where the negatives come from (the batch, a queue of past keys).
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from . import losses
+from .losses_common import float32_loss
+from .methods import Method
+from .methods_common import Queue, TeacherStudent, encode_views
+from .nets import mlp
+
+
+class DCL(Method):
+    """DCL (Yeh et al. 2022, "Decoupled Contrastive Learning", arXiv 2110.06848): SimCLR with
+    the positive pair removed from the denominator (`losses.dcl`), which works at small
+    batches. Uses `temperature`."""
+
+    def loss(self, views, labels):
+        n = views[0].shape[0]
+        h = self.backbone(torch.cat(views[:2]))
+        z = self.projector(h)
+        return losses.dcl(z[:n], z[n:], self.config.temperature), h[:n], z[:n]
+
+
+class NNCLR(Method):
+    """NNCLR (Dwibedi et al. 2021, "With a Little Help from My Friends: Nearest-Neighbor
+    Contrastive Learning of Visual Representations", arXiv 2104.14548).
+
+    backbone → projector → z, → predictor → p. The positive of view 1 of image i is NN(z1_i),
+    its nearest neighbour (cosine) in a support queue of past embeddings (`queue_size`,
+    detached), contrasted with the predictions p2 of the batch (`losses.info_nce(NN(z1), p2)`),
+    symmetrised over the views; then z1 is pushed into the queue. Before the first push (and
+    with `queue_size=0`) the neighbour is the embedding itself.
+    """
+
+    def __init__(self, config, num_classes: int):
+        super().__init__(config, num_classes)
+        d = self.embedding_dim
+        self.predictor = mlp(d, config.predictor_depth, config.predictor_width, d)
+        self.support = Queue(config.queue_size, d)
+
+    def lr_mults(self) -> dict:
+        return {"predictor.": self.config.predictor_lr_mult}
+
+    @torch.no_grad()
+    def nearest_neighbour(self, z: torch.Tensor) -> torch.Tensor:
+        """(N, D) → (N, D): the closest (cosine) queue row to each row of z, or z itself."""
+        bank = self.support.items()
+        zn = F.normalize(z.detach().float(), dim=1)
+        if len(bank) == 0:
+            return zn
+        return bank[(zn @ bank.T).argmax(1)]
+
+    def loss(self, views, labels):
+        n, t = views[0].shape[0], self.config.temperature
+        h = self.backbone(torch.cat(views[:2]))
+        z = self.projector(h)
+        p = self.predictor(z)
+        nn1, nn2 = self.nearest_neighbour(z[:n]), self.nearest_neighbour(z[n:])
+        loss = 0.5 * (losses.info_nce(nn1, p[n:], temperature=t) + losses.info_nce(nn2, p[:n], temperature=t))
+        self.support.push(F.normalize(z[:n].detach().float(), dim=1))
+        return loss, h[:n], z[:n]
+
+
+class MoCo(TeacherStudent):
+    """MoCo (He et al. 2019, "Momentum Contrast for Unsupervised Visual Representation
+    Learning", arXiv 1911.05722; v2 projector, arXiv 2003.04297).
+
+    Queries: backbone → projector. Keys: an EMA copy of both (`ema_momentum`, `ema_schedule`;
+    at 0 the key encoder is the query encoder and `stop_gradient` decides whether keys are
+    detached). loss = `losses.info_nce(q, k, queue)` symmetrised over the two views, with a
+    queue of the last `queue_size` keys as extra negatives (0 = in-batch negatives only, as
+    MoCo v3); the keys of view 1 are pushed after each step. Uses `temperature`.
+    """
+
+    def __init__(self, config, num_classes: int):
+        super().__init__(config, num_classes)
+        self.keys = Queue(config.queue_size, self.embedding_dim)
+        self.make_teacher(("backbone", "projector"))
+
+    def loss(self, views, labels):
+        t = self.config.temperature
+        student = encode_views(lambda x: (lambda h: (h, self.projector(h)))(self.backbone(x)), views[:2])
+        k1, k2 = self.targets(lambda net, x: net("projector")(net("backbone")(x)), views[:2],
+                              [z for _, z in student])
+        queue = self.keys.items() if self.keys.filled else None
+        (h1, q1), (_, q2) = student
+        loss = 0.5 * (losses.info_nce(q1, k2, queue, t) + losses.info_nce(q2, k1, queue, t))
+        self.keys.push(F.normalize(k1.detach().float(), dim=1))
+        return loss, h1, q1
+
+
+@float32_loss
+def supcon_loss(z1: torch.Tensor, z2: torch.Tensor, labels: torch.Tensor, temperature: float = 0.1) -> torch.Tensor:
+    """Supervised contrastive loss, L_out (Khosla et al. 2020, "Supervised Contrastive
+    Learning", arXiv 2004.11362).
+
+    z1, z2: (N, D) two views; labels: (N,). Over the 2N l2-normalised rows u, with
+    s_ij = u_i·u_j / τ and P(i) = {j ≠ i : y_j = y_i} (the other view and every other image
+    of the same class, in both views):
+
+        ℓ_i = −1/|P(i)| Σ_{p ∈ P(i)} log( exp(s_ip) / Σ_{a ≠ i} exp(s_ia) ),  loss = mean_i ℓ_i.
+
+    With all labels distinct this is NT-Xent (`losses.nt_xent`).
+    """
+    n = z1.shape[0]
+    u = F.normalize(torch.cat([z1, z2]).float(), dim=1)
+    y = torch.cat([labels, labels])
+    self_mask = torch.eye(2 * n, dtype=torch.bool, device=u.device)
+    log_prob = F.log_softmax((u @ u.T / temperature).masked_fill(self_mask, float("-inf")), dim=1)
+    pos = (y[:, None] == y[None, :]) & ~self_mask
+    return -(log_prob.masked_fill(~pos, 0.0).sum(1) / pos.sum(1)).mean()
+
+
+class SupCon(Method):
+    """SupCon (Khosla et al. 2020, arXiv 2004.11362): contrastive learning with the labels
+    deciding the positives (`supcon_loss`): every image of the same class is pulled
+    together. A labelled method, used to study the projector (Guillotine Regularization,
+    §3.2) with a supervised criterion. Uses `temperature`."""
+
+    def loss(self, views, labels):
+        n = views[0].shape[0]
+        h = self.backbone(torch.cat(views[:2]))
+        z = self.projector(h)
+        return supcon_loss(z[:n], z[n:], labels, self.config.temperature), h[:n], z[:n]
+
+
+CONTRASTIVE_METHODS = {"dcl": DCL, "nnclr": NNCLR, "moco": MoCo, "supcon": SupCon}

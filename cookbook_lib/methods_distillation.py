@@ -1,0 +1,141 @@
+"""Self-distillation methods (§2.3 and §3.4 of the cookbook): BYOL, SimSiam, DINO, SimDINO.
+
+A student (backbone → projector [→ predictor]) learns to match a teacher's output for
+another view of the same image. Nothing in the loss forbids the trivial answer (every image
+→ the same vector); what prevents this collapse is the asymmetry between the branches — a
+predictor, a stop-gradient, a slowly moving EMA teacher, DINO's centring and sharpening,
+SimDINO's coding-rate term. The knobs `predictor_depth`, `predictor_width`,
+`predictor_lr_mult`, `stop_gradient`, `ema_momentum`, `ema_schedule`, `dino_center`,
+`student_temp`, `teacher_temp`, `center_momentum` switch them off one at a time.
+
+Views: students see every view (multi-crop included), teachers the two large views; the
+loss is the mean over (teacher view i, student view j ≠ i) pairs.
+"""
+from __future__ import annotations
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from . import losses
+from .methods_common import TeacherStudent, ema_momentum, ema_update, encode_views  # noqa: F401
+from .nets import mlp
+
+
+def _pairs(loss_fn, students, targets):
+    """Mean of loss_fn(student view j, teacher view i) over i < len(targets), j ≠ i."""
+    terms = [loss_fn(s, t) for i, t in enumerate(targets) for j, s in enumerate(students) if i != j]
+    return torch.stack(terms).mean()
+
+
+class BYOL(TeacherStudent):
+    """BYOL (Grill et al. 2020, "Bootstrap Your Own Latent", arXiv 2006.07733).
+
+    Online: backbone → projector → predictor (`predictor_depth`, `predictor_width`, lr ×
+    `predictor_lr_mult`); target: an EMA copy of backbone → projector (`ema_momentum`,
+    `ema_schedule`). loss = mean over view pairs of `losses.byol(p_j, z'_i)` = 2 − 2 cos.
+    With `ema_momentum=0` the target is the online network itself and `stop_gradient`
+    decides whether it is detached; without predictor and EMA it collapses (§3.4).
+    """
+
+    uses_predictor = True
+
+    def __init__(self, config, num_classes: int):
+        super().__init__(config, num_classes)
+        d = self.embedding_dim
+        self.predictor = mlp(d, config.predictor_depth, config.predictor_width, d)
+        self.make_teacher(("backbone", "projector"))
+
+    def lr_mults(self) -> dict:
+        return {"predictor.": self.config.predictor_lr_mult}
+
+    def criterion(self, p, z):
+        return losses.byol(p, z)
+
+    def loss(self, views, labels):
+        def online(x):
+            h = self.backbone(x)
+            z = self.projector(h)
+            return h, z, self.predictor(z)
+
+        student = encode_views(online, views)
+        target = self.targets(lambda net, x: net("projector")(net("backbone")(x)), views[:2],
+                              [z for _, z, _ in student])
+        loss = _pairs(self.criterion, [p for _, _, p in student], target)
+        return loss, student[0][0], student[0][1]
+
+
+class SimSiam(BYOL):
+    """SimSiam (Chen & He 2020, "Exploring Simple Siamese Representation Learning",
+    arXiv 2011.10566): BYOL without the EMA — the target branch is the online network with
+    a stop-gradient — and the negative cosine (`losses.negative_cosine`). With
+    `stop_gradient=False` it collapses: every embedding points the same way (§2.3).
+    `ema_momentum` is not used.
+    """
+
+    def make_teacher(self, parts) -> None:
+        self.teacher_parts, self.shared_teacher, self.teacher = tuple(parts), True, None
+
+    def criterion(self, p, z):
+        return losses.negative_cosine(p, z)
+
+
+class DINO(TeacherStudent):
+    """DINO (Caron et al. 2021, "Emerging Properties in Self-Supervised Vision Transformers",
+    arXiv 2104.14294).
+
+    Student and EMA teacher: backbone → projector (the bottleneck embedding z, size
+    `embedding_dim`) → l2-normalise → `num_prototypes` weight-normalised prototypes (logits
+    ẑ·ŵ_k). The teacher's logits are centred (`dino_center`, an EMA of their batch mean with
+    `center_momentum`) and sharpened (`teacher_temp` < `student_temp`); the student matches
+    them by cross-entropy (`losses.dino`). Without centring one prototype wins for every
+    image: collapse.
+    """
+
+    def __init__(self, config, num_classes: int):
+        super().__init__(config, num_classes)
+        self.head = nn.Linear(self.embedding_dim, config.num_prototypes, bias=False)
+        self.register_buffer("center", torch.zeros(1, config.num_prototypes))
+        self.make_teacher(("backbone", "projector", "head"))
+
+    @staticmethod
+    def forward_with(net, x):
+        h = net("backbone")(x)
+        z = net("projector")(h)
+        return h, z, F.normalize(z, dim=-1) @ F.normalize(net("head").weight, dim=-1).T
+
+    def loss(self, views, labels):
+        cfg = self.config
+        student = encode_views(lambda x: self.forward_with(lambda n: getattr(self, n), x), views)
+        teacher = [t[2] for t in self.targets(self.forward_with, views[:2], student)]
+        loss = losses.dino([s[2] for s in student], teacher, self.center, cfg.student_temp, cfg.teacher_temp)
+        if cfg.dino_center:
+            self.center.copy_(losses.dino_center_update(self.center, teacher, cfg.center_momentum))
+        return loss, student[0][0], student[0][1]
+
+
+class SimDINO(TeacherStudent):
+    """SimDINO (Wu et al. 2025, "Simplifying DINO via Coding Rate Regularization",
+    arXiv 2502.10385): DINO without the prototype layer, centring or sharpening. Student and
+    EMA teacher are backbone → projector; the loss (`losses.simdino`) pulls the student's
+    l2-normalised embedding of each view towards the teacher's of the other view and
+    subtracts γ × the coding rate R_ε of the student's batch, which keeps the embeddings
+    spread out (ε = `CODING_EPS`, γ = `CODING_GAMMA`).
+    """
+
+    CODING_EPS = 0.5
+    CODING_GAMMA = 0.05
+
+    def __init__(self, config, num_classes: int):
+        super().__init__(config, num_classes)
+        self.make_teacher(("backbone", "projector"))
+
+    def loss(self, views, labels):
+        student = encode_views(lambda x: (lambda h: (h, self.projector(h)))(self.backbone(x)), views)
+        teacher = self.targets(lambda net, x: net("projector")(net("backbone")(x)), views[:2],
+                               [z for _, z in student])
+        loss = losses.simdino([z for _, z in student], teacher, self.CODING_EPS, self.CODING_GAMMA)
+        return loss, student[0][0], student[0][1]
+
+
+DISTILLATION_METHODS = {"byol": BYOL, "simsiam": SimSiam, "dino": DINO, "simdino": SimDINO}

@@ -1,0 +1,60 @@
+"""load_or_train: a stored run comes back identical; a damaged file is retrained with a warning."""
+import pytest
+import torch
+
+from cookbook_lib import RunConfig, load_or_train
+from cookbook_lib import cache
+
+TINY = dict(image_size=16, batch_size=32, steps=6, log_every=3, representation_dim=32, projector_width=64,
+            embedding_dim=16)
+
+
+@pytest.fixture
+def runs(tmp_path, monkeypatch):
+    monkeypatch.setenv("COOKBOOK_RUNS", str(tmp_path))
+    return tmp_path
+
+
+def test_round_trip(runs, monkeypatch):
+    cfg = RunConfig(**TINY)
+    first = load_or_train(cfg, progress=False)
+    files = list(runs.glob("simclr-*.pt"))
+    assert len(files) == 1 and not list(runs.glob("*.tmp"))
+
+    def boom(*a, **k):
+        raise AssertionError("must not train again")
+
+    monkeypatch.setattr(cache, "train", boom)
+    again = load_or_train(cfg, progress=False)
+    assert again.metrics == first.metrics and again.history == first.history
+    assert again.config == cfg.resolved()
+    x = torch.rand(4, 3, 16, 16)
+    first.model.eval()
+    torch.testing.assert_close(again.model.embed(x)[1], first.model.embed(x)[1])
+
+
+def test_damaged_file_is_retrained_with_a_warning(runs):
+    cfg = RunConfig(**TINY)
+    path = cache.run_path(cfg)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"not a torch file")
+    with pytest.warns(RuntimeWarning, match="could not be read"):
+        run = load_or_train(cfg, progress=False)
+    assert run.status == "ok"
+    assert cache.load_run(path).metrics == run.metrics  # the good run replaced the damaged file
+
+
+def test_failed_save_leaves_the_old_file_and_no_temporary(runs, monkeypatch):
+    cfg = RunConfig(**TINY)
+    run = load_or_train(cfg, progress=False)
+    path = cache.run_path(cfg)
+    before = path.read_bytes()
+
+    def broken_save(obj, f):
+        f.write(b"half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(cache.torch, "save", broken_save)
+    with pytest.raises(OSError):
+        cache.save_run(run, path)
+    assert path.read_bytes() == before and not list(runs.glob("*.tmp"))
