@@ -27,7 +27,7 @@ lab: notebooks
 # Library tests, then every chapter executed in quick mode; runs are cached in a fresh
 # temporary folder so that nothing stale is reused.
 test: notebooks
-	runs=$$(mktemp -d) && COOKBOOK_QUICK=1 COOKBOOK_RUNS=$$runs MPLBACKEND=Agg \
+	runs=$$(mktemp -d) && COOKBOOK_QUICK=1 COOKBOOK_RUNS=$$runs \
 	  $(PY) -m pytest tests $(NOTEBOOKS) --nbval-lax -p no:cacheprovider; \
 	  status=$$?; rm -rf $$runs; exit $$status
 
@@ -35,7 +35,7 @@ test-lib: $(STAMP)
 	MPLBACKEND=Agg $(PY) -m pytest tests -p no:cacheprovider
 
 test-chapters: notebooks
-	COOKBOOK_QUICK=1 MPLBACKEND=Agg $(PY) -m pytest $(NOTEBOOKS) --nbval-lax -p no:cacheprovider
+	COOKBOOK_QUICK=1 $(PY) -m pytest $(NOTEBOOKS) --nbval-lax -p no:cacheprovider
 
 benchmarks: $(STAMP)
 	$(PY) benchmarks/loop_efficiency.py

@@ -5,7 +5,7 @@ and waiting in memory. `train()` adds per-step batch slicing, on-device augmenta
 online probe, and the logging steps (RankMe, embedding std, probe accuracy). Target: the
 loop reaches >= 90 % of the bare step's throughput.
 
-    python benchmarks/loop_efficiency.py [--steps 120] [--batch-size 256] [--method simclr]
+    python benchmarks/loop_efficiency.py [--steps 120] [--batch-size 128] [--method simclr]
 
 The last line printed is `loop_efficiency=<ratio>`.
 """
@@ -57,7 +57,7 @@ def bare_step_seconds(cfg, steps):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--steps", type=int, default=120)
-    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--batch-size", type=int, default=RunConfig().batch_size)
     p.add_argument("--method", default="simclr")
     p.add_argument("--log-every", type=int, default=25)
     args = p.parse_args()
