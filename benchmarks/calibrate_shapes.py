@@ -1,7 +1,7 @@
 """How hard is `shapes`? Linear-probe accuracy of raw pixels, a random-init encoder, SimCLR
 and a supervised encoder, at the quick-mode budget (chapter 00's) and the full one.
 
-    python benchmarks/calibrate_shapes.py [--quick-steps 150] [--full-steps 600] [--seeds 0]
+    python benchmarks/calibrate_shapes.py [--quick-steps 300] [--full-steps 1500] [--seeds 0]
 
 Writes benchmarks/shapes_calibration.md. The design target: in quick mode SimCLR beats the
 random-init encoder by at least 10 points.
@@ -20,8 +20,8 @@ from cookbook_lib.evaluate import chance, linear_probe
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--quick-steps", type=int, default=150)
-    p.add_argument("--full-steps", type=int, default=600)
+    p.add_argument("--quick-steps", type=int, default=300)
+    p.add_argument("--full-steps", type=int, default=1500)
     p.add_argument("--seeds", default="0")
     a = p.parse_args()
     seeds = [int(s) for s in a.seeds.split(",")]
@@ -49,8 +49,9 @@ def main():
     table = ["| encoder | steps | linear-probe accuracy | seconds (train + eval) |", "|---|---|---|---|"]
     table += [f"| {' | '.join(r)} |" for r in rows]
     text = (f"# `shapes` calibration ({datetime.date.today()}, {torch.get_num_threads()} CPU threads, "
-            f"seeds {seeds})\n\nWritten by `python benchmarks/calibrate_shapes.py`. Batch 256, "
-            f"image size 32, the default convnet; 6 shape classes.\n\n" + "\n".join(table) + "\n")
+            f"seeds {seeds})\n\nWritten by `python benchmarks/calibrate_shapes.py`. Batch "
+            f"{base.batch_size}, image size 32, the default convnet, each method's default settings; "
+            f"6 shape classes; linear probe on the backbone output.\n\n" + "\n".join(table) + "\n")
     Path(__file__).with_name("shapes_calibration.md").write_text(text)
     print(text)
 

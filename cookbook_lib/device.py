@@ -53,7 +53,8 @@ def seed_everything(seed: int) -> None:
 
 
 def generator(device: torch.device, seed: int) -> torch.Generator:
-    """A generator on `device`, for augmentations and batch sampling (MPS falls back to CPU)."""
-    g = torch.Generator(device=device if device.type in ("cpu", "cuda") else "cpu")
+    """A generator on `device`, for augmentations and batch sampling, so random draws happen
+    where the data is."""
+    g = torch.Generator(device=device)
     g.manual_seed(seed)
     return g

@@ -65,6 +65,21 @@ def _accuracy(model, x, y) -> float:
     return float((model(x).argmax(1) == y).float().mean())
 
 
+def _probe(make_head, train_x, train_y, test_x, test_y, steps, lr, weight_decay, batch_size, seed) -> float:
+    """Fit `make_head(in_dim, num_classes)` on frozen, standardised features; test accuracy."""
+    train_x, test_x = train_x.float(), test_x.float()
+    if not _finite(train_x, test_x):
+        return float("nan")
+    train_x, test_x = _standardize(train_x, test_x)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        head = make_head(train_x.shape[1], int(train_y.max()) + 1).to(train_x.device)
+    with torch.enable_grad():
+        _fit(head, train_x, train_y, steps, lr, weight_decay, batch_size, seed)
+    head.eval()
+    return _accuracy(head, test_x, test_y)
+
+
 def linear_probe(train_x, train_y, test_x, test_y, steps: int = 300, lr: float = 0.01,
                  weight_decay: float = 1e-4, seed: int = 0) -> float:
     """Test accuracy of a linear classifier trained on frozen, standardised features.
@@ -72,33 +87,16 @@ def linear_probe(train_x, train_y, test_x, test_y, steps: int = 300, lr: float =
     Full-batch AdamW with a cosine schedule, on the features' device (seconds on a CPU for
     10k × 512 features). NaN when the features hold NaN/inf.
     """
-    train_x, test_x = train_x.float(), test_x.float()
-    if not _finite(train_x, test_x):
-        return float("nan")
-    train_x, test_x = _standardize(train_x, test_x)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        head = nn.Linear(train_x.shape[1], int(train_y.max()) + 1).to(train_x.device)
-    with torch.enable_grad():
-        _fit(head, train_x, train_y, steps, lr, weight_decay)
-    return _accuracy(head, test_x, test_y)
+    return _probe(nn.Linear, train_x, train_y, test_x, test_y, steps, lr, weight_decay, None, seed)
 
 
 def mlp_probe(train_x, train_y, test_x, test_y, hidden: int = 512, steps: int = 500, lr: float = 1e-3,
               weight_decay: float = 1e-4, batch_size: int = 512, seed: int = 0) -> float:
     """Test accuracy of a one-hidden-layer MLP on frozen, standardised features (minibatch AdamW)."""
-    train_x, test_x = train_x.float(), test_x.float()
-    if not _finite(train_x, test_x):
-        return float("nan")
-    train_x, test_x = _standardize(train_x, test_x)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        head = nn.Sequential(nn.Linear(train_x.shape[1], hidden), nn.ReLU(),
-                             nn.Linear(hidden, int(train_y.max()) + 1)).to(train_x.device)
-    with torch.enable_grad():
-        _fit(head, train_x, train_y, steps, lr, weight_decay, batch_size, seed)
-    head.eval()
-    return _accuracy(head, test_x, test_y)
+    def head(d, k):
+        return nn.Sequential(nn.Linear(d, hidden), nn.ReLU(), nn.Linear(hidden, k))
+
+    return _probe(head, train_x, train_y, test_x, test_y, steps, lr, weight_decay, batch_size, seed)
 
 
 @torch.no_grad()

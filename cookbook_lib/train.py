@@ -120,10 +120,10 @@ def train(config: RunConfig, progress: bool = True, callback=None, data: ImageDa
             record = _log(run, step, window[: step % cfg.log_every + 1], z, model, probe, probe_x, probe_y,
                           opt, start, device, cfg)
             bar.set_postfix(loss=f"{record['loss']:.3f}", probe=f"{record['online_probe_acc']:.2f}")
-            if run.status == "diverged":
-                break
             if callback is not None:
                 callback(run, record)
+            if run.status == "diverged":
+                break
         bar.update(1)
     bar.close()
     run.seconds = time.perf_counter() - start
