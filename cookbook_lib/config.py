@@ -49,16 +49,16 @@ METHOD_DEFAULTS = {
     "vicreg": dict(optimizer="adamw", lr=2e-3, weight_decay=1e-4, temperature=0.2),
     "barlow_twins": dict(optimizer="adamw", lr=2e-3, weight_decay=1e-4, temperature=0.2),
     "swav": dict(optimizer="adamw", lr=2e-3, weight_decay=1e-4, temperature=0.1, queue_size=0),
-    "wmse": dict(optimizer="adamw", lr=2e-3, weight_decay=1e-4, temperature=0.2),
+    "wmse": dict(optimizer="adamw", lr=2e-3, weight_decay=1e-4, temperature=0.2, embedding_dim=64),
     "directclr": dict(optimizer="adamw", lr=2e-3, weight_decay=1e-4, temperature=0.2),
     "rotation": dict(optimizer="adamw", lr=2e-3, weight_decay=1e-4, temperature=0.2),
     "jigsaw": dict(optimizer="adamw", lr=2e-3, weight_decay=1e-4, temperature=0.2),
     "inpainting": dict(optimizer="adamw", lr=2e-3, weight_decay=1e-4, temperature=0.2, mask_ratio=0.25),
     "mae": dict(optimizer="adamw", lr=1e-3, weight_decay=0.05, temperature=0.2, mask_ratio=0.75),
 }
-AUTO_KNOBS = ("optimizer", "lr", "weight_decay", "temperature", "queue_size", "mask_ratio")
+AUTO_KNOBS = ("optimizer", "lr", "weight_decay", "temperature", "queue_size", "mask_ratio", "embedding_dim")
 # what a method-specific auto knob resolves to for a method without an entry (it does not use it)
-AUTO_FALLBACKS = dict(queue_size=0, mask_ratio=0.75)
+AUTO_FALLBACKS = dict(queue_size=0, mask_ratio=0.75, embedding_dim=128)
 
 
 @dataclass(frozen=True, init=False)
@@ -79,7 +79,7 @@ class RunConfig:
     representation_dim: int = knob(256, "backbone output size (the representation that is probed)", range=(8, 4096), log=True)
     projector_depth: int = knob(2, "linear layers in the projector; 0 = no projector", range=(0, 6))
     projector_width: int = knob(512, "hidden width of the projector", range=(8, 8192), log=True)
-    embedding_dim: int = knob(128, "projector output size (the embedding the loss sees)", range=(2, 8192), log=True)
+    embedding_dim: int | None = knob(None, "projector output size (the embedding the loss sees); None = the method's default (128; 64 for wmse, whose whitening needs batch_size > embedding_dim)", range=(2, 8192), log=True)
     # --- optimisation
     batch_size: int = knob(128, "images per step (each gives two views)", range=(2, 8192), log=True)
     steps: int = knob(300, "optimiser steps; 0 = no training (the random-init encoder)", range=(0, 10_000_000), log=True)

@@ -104,6 +104,21 @@ class DINO(TeacherStudent):
         z = net("projector")(h)
         return h, z, F.normalize(z, dim=-1) @ F.normalize(net("head").weight, dim=-1).T
 
+    @torch.no_grad()
+    def teacher_probs(self, x: torch.Tensor) -> torch.Tensor:
+        """(N, 3, S, S) → (N, K): the teacher's centred, sharpened prototype probabilities
+        (the targets the student is trained on)."""
+        logits = self.forward_with(self.teacher_net, x)[2].float()
+        return F.softmax((logits - self.center) / self.config.teacher_temp, dim=-1)
+
+    @torch.no_grad()
+    def prototype_usage(self, x: torch.Tensor) -> float:
+        """exp(entropy of the teacher's mean probability over the images x): the effective
+        number of prototypes in use, from K (all used evenly) down to 1 (collapse: every
+        image lands on the same prototype, what DINO without centring does)."""
+        p = self.teacher_probs(x).mean(0)
+        return float(torch.exp(-(p * p.clamp_min(1e-12).log()).sum()))
+
     def loss(self, views, labels):
         cfg = self.config
         student = encode_views(lambda x: self.forward_with(lambda n: getattr(self, n), x), views)

@@ -14,7 +14,7 @@ import torch.nn.functional as F
 
 from . import losses
 from .methods import Method
-from .nets import TinyViT, mlp
+from .nets import TinyViT
 
 
 class DirectCLR(Method):
@@ -165,16 +165,27 @@ class Inpainting(Method):
         return loss, h, h
 
 
+class PooledViT(TinyViT):
+    """`TinyViT` whose representation is the mean of its final patch tokens (global average
+    pooling, which MAE reports works as well as [CLS] and which its loss trains directly)."""
+
+    def encode(self, tokens):
+        return self.norm(self.blocks(tokens))
+
+    def forward(self, x):
+        return self.encode(self.tokens(x))[:, 1:].mean(1)
+
+
 class MAE(Method):
     """Masked autoencoder (He et al. 2021, "Masked Autoencoders Are Scalable Vision
     Learners", arXiv 2111.06377) with a tiny ViT.
 
-    The backbone is always a `TinyViT` (dim representation_dim, `patch_size`-pixel patches;
+    The backbone is always a tiny ViT (`PooledViT`: dim representation_dim, `patch_size`-pixel patches;
     the `backbone` knob is not used). A random `mask_ratio` of the patches is dropped, the
     encoder sees the visible ones (and [CLS]), a light decoder (2 blocks, width 128) gets
     them back with mask tokens, and the loss is the MSE on the masked patches' pixels,
     each patch normalised by its own mean and std (norm_pix_loss). The representation is
-    the [CLS] token of the whole, unmasked image.
+    the mean of the encoder's patch tokens for the whole, unmasked image.
     """
 
     DECODER_DIM, DECODER_DEPTH = 128, 2
@@ -184,7 +195,7 @@ class MAE(Method):
         s, p, d = config.image_size, config.patch_size, config.representation_dim
         if s % p:
             raise ValueError(f"mae cuts patch_size={p} patches: image_size={s} must be a multiple of it")
-        self.backbone = TinyViT(s, p, dim=d)
+        self.backbone = PooledViT(s, p, dim=d)
         self.projector = nn.Identity()
         self.num_patches = (s // p) ** 2
         dd = self.DECODER_DIM
@@ -216,7 +227,7 @@ class MAE(Method):
         order = torch.rand(n, self.num_patches, device=x.device).argsort(1)
         visible = order[:, :keep]
         patches = tokens[:, 1:].gather(1, visible[..., None].expand(-1, -1, tokens.shape[-1]))
-        encoded = vit.norm(vit.blocks(torch.cat([tokens[:, :1], patches], 1)))
+        encoded = vit.encode(torch.cat([tokens[:, :1], patches], 1))
         e = self.to_decoder(encoded)
         full = self.mask_token.to(e.dtype).expand(n, self.num_patches, -1).clone()
         full = full.scatter(1, visible[..., None].expand(-1, -1, e.shape[-1]), e[:, 1:])
