@@ -1,4 +1,5 @@
-"""The command line: `python -m cookbook_lib train --method vicreg --json out.json`.
+"""The command line: `python -m cookbook_lib train --method vicreg --json out.json`,
+`python -m cookbook_lib sweep --method simclr --grid projector_depth=0,1,2 --json out.json`.
 
 Every `RunConfig` knob is a flag (`--projector-depth 3`); booleans take true/false and knobs
 whose default is "the method's default" also take `auto`.
@@ -67,7 +68,17 @@ def main(argv=None) -> int:
     p_train.add_argument("--json", dest="json_path", default=None, help="write config, metrics and history here")
     p_train.add_argument("--no-cache", action="store_true", help="train even if this config is stored in data/runs")
     p_train.add_argument("--quiet", action="store_true", help="no progress bar")
+    p_sweep = sub.add_parser("sweep", help="train (or load) a grid of runs and print the results table")
+    add_knob_flags(p_sweep)
+    p_sweep.add_argument("--grid", action="append", default=[], metavar="KNOB=V1,V2,...",
+                         help="a swept knob and its values (repeat for a Cartesian grid)")
+    p_sweep.add_argument("--json", dest="json_path", default=None, help='write {"grid": ..., "rows": [...]} here')
+    p_sweep.add_argument("--rerun-failed", action="store_true", help="train stored diverged runs again")
+    p_sweep.add_argument("--quiet", action="store_true", help="no progress bars")
     args = parser.parse_args(argv)
+
+    if args.command == "sweep":
+        return _sweep(args)
 
     if args.command == "train":
         from .cache import load_or_train
@@ -84,6 +95,44 @@ def main(argv=None) -> int:
             print(run.message, file=sys.stderr)
         return 0 if run.status == "ok" else 3
     return 2
+
+
+def parse_grid(specs) -> dict:
+    """["projector_depth=0,1,2", "temperature=0.1,0.5"] -> {knob: [typed values]}."""
+    import difflib
+
+    grid = {}
+    for spec in specs:
+        name, sep, values = spec.partition("=")
+        name = name.strip().lstrip("-").replace("-", "_")
+        if not sep or not values.strip():
+            raise SystemExit(f"error: --grid {spec!r}: expected KNOB=V1,V2,... e.g. --grid projector_depth=0,1,2")
+        if name not in knob_names():
+            close = difflib.get_close_matches(name, knob_names(), n=1)
+            raise SystemExit(f"error: --grid {spec!r}: unknown knob {name!r}."
+                             + (f" Did you mean {close[0]!r}?" if close else ""))
+        grid[name] = [_parse_value(name, v.strip()) for v in values.split(",")]
+    if not grid:
+        raise SystemExit("error: give at least one --grid KNOB=V1,V2,...")
+    return grid
+
+
+def _sweep(args) -> int:
+    from .sweep import sweep
+
+    base, grid = config_from_args(args), parse_grid(args.grid)
+    try:
+        result = sweep(base, grid, progress=not args.quiet, rerun_failed=args.rerun_failed)
+    except ValueError as e:
+        raise SystemExit(f"error: {e}") from None
+    print(repr(result.table([*grid, "status", "linear_acc", "knn_acc", "rankme", "embedding_std", "seconds"])))
+    if args.json_path:
+        with open(args.json_path, "w") as f:
+            json.dump(_jsonable(dict(grid=grid, base=base.to_dict(), rows=result.rows)), f, indent=1)
+    for row in result.failed:  # a failed run is a result, not a CLI error: exit 0
+        knobs = ", ".join(f"{k}={row[k]}" for k in grid)
+        print(f"failed ({row['status']}): {knobs}: {row['message']}", file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":

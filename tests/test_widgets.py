@@ -1,0 +1,154 @@
+"""The knob panel without a browser: every control over its whole range gives a valid
+RunConfig; Run redraws the dashboard at every log step; errors show in the panel; a setting
+trained before comes from the cache."""
+import ipywidgets as W
+import pytest
+
+import cookbook_lib.cache as cache
+from cookbook_lib import RunConfig
+from cookbook_lib.config import knob_info, knob_names
+from cookbook_lib.widgets import AUTO, DEFAULT_KNOBS, KnobPanel, knob_panel, nice_values
+
+TINY = RunConfig(method="simclr", dataset="digits", image_size=16, batch_size=32, steps=12, log_every=3,
+                 representation_dim=32, embedding_dim=16)
+# every knob a widget can show, except the free-text ones (device, data_path)
+ALL_KNOBS = [k for k in knob_names() if not (knob_info(k)["type"] is str and not knob_info(k)["choices"])]
+
+
+@pytest.fixture
+def runs_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("COOKBOOK_RUNS", str(tmp_path / "runs"))
+    return tmp_path / "runs"
+
+
+def sample_values(control):
+    """min, max and a middle value of a slider; every option of a dropdown/selection; both of a checkbox."""
+    if isinstance(control, W.Checkbox):
+        return [False, True]
+    if isinstance(control, (W.Dropdown, W.SelectionSlider)):
+        return [v for _, v in control.options]
+    lo, hi = control.min, control.max
+    mid = (lo + hi) // 2 if isinstance(control, W.IntSlider) else (lo + hi) / 2
+    return [lo, mid, hi]
+
+
+def test_every_control_over_its_whole_range_gives_a_valid_config():
+    panel = knob_panel(TINY, knobs=ALL_KNOBS)
+    assert set(panel.controls) == set(ALL_KNOBS)
+    for name, control in panel.controls.items():
+        assert control.description == name  # one name everywhere
+        values = sample_values(control)
+        assert len(values) >= 2, name
+        for v in values:
+            control.value = v
+            cfg = panel.config()  # raises ValueError if the widget produced a value RunConfig refuses
+            assert getattr(cfg, name) == (None if v is AUTO else v), (name, v)
+        control.value = AUTO if getattr(TINY, name) is None else getattr(TINY, name)
+
+
+def test_slider_kinds_and_ranges_come_from_the_config():
+    panel = knob_panel(TINY, knobs=("method", "optimizer", "temperature", "batch_size", "projector_depth", "warmup",
+                                    "stop_gradient", "ema_momentum", "lr"))
+    c = panel.controls
+    assert isinstance(c["method"], W.Dropdown)
+    assert [v for _, v in c["method"].options] == list(knob_info("method")["choices"])
+    assert c["optimizer"].value == AUTO and AUTO in [v for _, v in c["optimizer"].options]
+    assert isinstance(c["temperature"], W.SelectionSlider)  # log-scale: log-spaced stops
+    stops = [v for _, v in c["temperature"].options if v is not AUTO]
+    assert stops[0] == 0.01 and stops[-1] == 10.0 and 0.1 in stops and 0.5 in stops
+    assert [v for _, v in c["batch_size"].options][:3] == [4, 8, 16]  # powers of two
+    assert isinstance(c["projector_depth"], W.IntSlider)
+    assert (c["projector_depth"].min, c["projector_depth"].max) == (0, 6)
+    assert isinstance(c["warmup"], W.FloatSlider) and c["warmup"].max == 0.9
+    assert isinstance(c["stop_gradient"], W.Checkbox)
+    assert 0.996 in [v for _, v in c["ema_momentum"].options]
+    assert c["lr"].value == AUTO and panel.config().lr is None
+    # a base value off the stops is kept as a stop
+    assert knob_panel(TINY.replace(temperature=0.07), knobs=("temperature",)).controls["temperature"].value == 0.07
+    assert isinstance(knob_panel(TINY).widget, W.VBox)
+    with pytest.raises(ValueError, match="temprature"):
+        knob_panel(TINY, knobs=("temprature",))
+
+
+def test_nice_values():
+    assert nice_values(0.01, 1.0, integer=False) == [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0]
+    assert nice_values(0, 100, integer=True) == [0, 1, 2, 5, 10, 20, 50, 100]
+    assert nice_values(3, 40, integer=True, powers_of_two=True) == [3, 4, 8, 16, 32, 40]
+
+
+def test_run_redraws_at_every_log_step_then_loads_from_cache(runs_dir, monkeypatch):
+    panel = knob_panel(TINY, knobs=DEFAULT_KNOBS)
+    assert panel.redraws == 1 and panel.dashboard.value[:4] == b"\x89PNG"  # the empty dashboard
+    images = []
+    panel.dashboard.observe(lambda ch: images.append(ch["new"]), names="value")
+    run = panel.run()
+    assert run is not None and run.status == "ok"
+    log_steps = len(run.history)
+    assert log_steps == 4
+    assert len(images) >= log_steps  # a new image at every log step (the final redraw may be identical)
+    assert panel.redraws >= log_steps + 2  # the empty one, one per log step, the finished run
+    assert panel.status_text.startswith("done") and "linear_acc" in panel.status_text
+    assert panel.timings["first_update_s"] < panel.timings["total_s"]
+    assert "Diagnosis (simclr)" in panel.diagnosis.value
+    assert run_path_exists(run)
+    # a second identical run comes from the cache: training is not called
+    monkeypatch.setattr(cache, "train", lambda *a, **k: pytest.fail("the cached run was trained again"))
+    again = panel.run()
+    assert again.metrics["linear_acc"] == run.metrics["linear_acc"]
+    assert "loaded from cache" in panel.status_text
+    assert len(panel.runs) == 1  # the same setting is not overlaid twice
+
+
+def run_path_exists(run):
+    return cache.run_path(run.config).exists()
+
+
+def test_overlay_labels_name_the_knobs_that_differ(runs_dir):
+    panel = knob_panel(TINY.replace(steps=3), knobs=("temperature", "projector_depth"))
+    panel.controls["temperature"].value = 0.1
+    panel.run()
+    panel.controls["temperature"].value = 0.5
+    panel.run()
+    assert panel.labels(panel.runs) == ["temperature=0.1", "temperature=0.5"]
+    legend = panel._axes[0].get_legend().get_texts()
+    assert [t.get_text() for t in legend] == ["temperature=0.1", "temperature=0.5"]
+    panel.clear()
+    assert panel.runs == [] and panel.diagnosis.value == ""
+
+
+def test_errors_show_in_the_panel_and_do_not_raise(runs_dir, monkeypatch):
+    # a combination the method refuses (wmse needs batch_size > embedding_dim)
+    panel = knob_panel(TINY.replace(method="wmse"), knobs=("batch_size", "embedding_dim"))
+    panel.controls["embedding_dim"].value = 64
+    assert panel.run() is None
+    text = panel.status_text
+    assert text.startswith("error: ValueError") and "batch_size > embedding_dim" in text
+    assert "\n" not in text and "Traceback" not in text and len(text) < 400
+    assert not panel.button.disabled
+    # any exception during training
+    monkeypatch.setattr(cache, "train", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("CUDA out of memory")))
+    panel = knob_panel(TINY)
+    assert panel.run() is None and "RuntimeError: CUDA out of memory" in panel.status_text
+
+
+def test_diverged_run_shows_in_the_panel(runs_dir, monkeypatch):
+    import cookbook_lib.methods as methods
+    real = methods.SimCLR.loss
+    def nan_loss(self, views, labels):
+        loss, h, z = real(self, views, labels)
+        return loss * float("nan"), h, z
+
+    monkeypatch.setattr(methods.SimCLR, "loss", nan_loss)
+    panel = knob_panel(TINY)
+    run = panel.run()  # the divergence warning is caught by the panel
+    assert run.status == "diverged"
+    assert panel.status_text.startswith("diverged") and "step 1" in panel.status_text
+    assert "diverged" in panel.diagnosis.value and "<code>lr</code>" in panel.diagnosis.value
+
+
+def test_mimebundle_delegates_to_the_widget():
+    panel = knob_panel(TINY, knobs=("temperature",))
+    bundle = panel._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == panel.widget.model_id
+    assert isinstance(panel, KnobPanel)
