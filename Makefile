@@ -28,7 +28,7 @@ lab: notebooks
 # temporary folder so that nothing stale is reused.
 test: notebooks
 	runs=$$(mktemp -d) && COOKBOOK_QUICK=1 COOKBOOK_RUNS=$$runs \
-	  $(PY) -m pytest tests $(NOTEBOOKS) --nbval-lax -p no:cacheprovider; \
+	  $(PY) -m pytest tests $(NOTEBOOKS) --nbval-lax -p no:cacheprovider --durations=15; \
 	  status=$$?; rm -rf $$runs; exit $$status
 
 test-lib: $(STAMP)
