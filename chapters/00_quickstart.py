@@ -181,7 +181,7 @@ plots.spectrum({"SimCLR backbone": h_ssl, "SimCLR projector": z_ssl, "random-ini
 # %%
 from cookbook_lib.widgets import knob_panel  # noqa: E402
 
-panel = knob_panel(config, knobs=("temperature", "batch_size", "crop_min_scale", "jitter_strength",
+panel = knob_panel(config.resolved(), knobs=("temperature", "batch_size", "crop_min_scale", "jitter_strength",
                                   "projector_depth", "embedding_dim"))
 panel
 
