@@ -49,7 +49,7 @@ print("device:", pick_device(), "| torch", torch.__version__, "| threads:", torc
 # %% tags=["parameters"]
 # Quick mode (COOKBOOK_QUICK=1, set by the tests) trains a short run; the full run is longer.
 QUICK = os.environ.get("COOKBOOK_QUICK") == "1"
-STEPS = 300 if QUICK else 1500  # optimiser steps of SimCLR (batch 128, two views each)
+STEPS = 250 if QUICK else 1500  # optimiser steps of SimCLR (batch 128, two views each)
 SEED = 0
 
 # %% [markdown]
@@ -81,7 +81,7 @@ plots.view_grid(data.train_images[:6], multi_crop(data.train_images[:6], config,
 #
 # SimCLR pulls the two views of an image together and pushes them away from the other
 # images of the batch (the NT-Xent loss, chapter 03). This cell costs about 25 s on a 2-core
-# laptop CPU in quick mode (about 2 min in full mode, a few seconds on a GPU); the run is
+# laptop CPU in quick mode (about 2.5 min in full mode, a few seconds on a GPU); the run is
 # stored under `data/runs/`, so re-running the cell is instant.
 
 # %%
