@@ -3,6 +3,11 @@
 
 Every `RunConfig` knob is a flag (`--projector-depth 3`); booleans take true/false and knobs
 whose default is "the method's default" also take `auto`.
+
+Several processes: `torchrun --nproc_per_node=2 -m cookbook_lib train --batch-size 256 ...`
+(`batch_size` is the global batch; process 0 prints and writes the JSON; runs are not cached).
+A long run survives interruption with `--checkpoint run.ckpt --checkpoint-every 500`: the
+same command again resumes where it stopped.
 """
 from __future__ import annotations
 
@@ -68,6 +73,10 @@ def main(argv=None) -> int:
     p_train.add_argument("--json", dest="json_path", default=None, help="write config, metrics and history here")
     p_train.add_argument("--no-cache", action="store_true", help="train even if this config is stored in data/runs")
     p_train.add_argument("--quiet", action="store_true", help="no progress bar")
+    p_train.add_argument("--checkpoint", default=None, metavar="PATH",
+                         help="resume from this file if it exists; write it every --checkpoint-every steps")
+    p_train.add_argument("--checkpoint-every", type=int, default=0, metavar="STEPS",
+                         help="steps between checkpoints (with --checkpoint)")
     p_sweep = sub.add_parser("sweep", help="train (or load) a grid of runs and print the results table")
     add_knob_flags(p_sweep)
     p_sweep.add_argument("--grid", action="append", default=[], metavar="KNOB=V1,V2,...",
@@ -81,11 +90,23 @@ def main(argv=None) -> int:
         return _sweep(args)
 
     if args.command == "train":
+        from . import distributed
         from .cache import load_or_train
         from .train import train
 
         cfg = config_from_args(args)
-        run = train(cfg, progress=not args.quiet) if args.no_cache else load_or_train(cfg, progress=not args.quiet)
+        if args.checkpoint_every and not args.checkpoint:
+            raise SystemExit("error: --checkpoint-every needs --checkpoint PATH (where to write the checkpoint)")
+        try:
+            if args.no_cache or args.checkpoint or distributed.launched():
+                run = train(cfg, progress=not args.quiet, checkpoint=args.checkpoint,
+                            checkpoint_every=args.checkpoint_every)
+            else:
+                run = load_or_train(cfg, progress=not args.quiet)
+        except ValueError as e:
+            raise SystemExit(f"error: {e}") from None
+        if distributed.rank() > 0:  # process 0 reports for all
+            return 0 if run.status == "ok" else 3
         out = run_to_json(run)
         if args.json_path:
             with open(args.json_path, "w") as f:

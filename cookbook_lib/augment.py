@@ -11,6 +11,7 @@ against kornia's.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 
 import torch
@@ -19,8 +20,32 @@ import torch.nn.functional as F
 _GRAY = (0.299, 0.587, 0.114)  # ITU-R 601 luma weights
 
 
+_SHARD = (0, 1)  # (index, count): this process draws for count·n images and keeps slice `index`
+
+
+@contextlib.contextmanager
+def sharded(index: int, count: int):
+    """Within this block, a batch of n images is treated as slice `index` of a batch of
+    count·n: every random draw is made for the whole batch and this slice's part is used.
+    So `count` processes, each augmenting its slice, make exactly the views one process
+    makes for the whole batch with the same generator (see `distributed`)."""
+    global _SHARD
+    old, _SHARD = _SHARD, (index, count)
+    try:
+        yield
+    finally:
+        _SHARD = old
+
+
+def _rand(n, g, device):
+    """n uniforms in [0, 1): this image slice's share of the draw for the whole batch."""
+    i, k = _SHARD
+    r = torch.rand(n * k, generator=g, device=device)
+    return r if k == 1 else r[i * n:(i + 1) * n]
+
+
 def _u(n, lo, hi, g, device):
-    return torch.rand(n, generator=g, device=device) * (hi - lo) + lo
+    return _rand(n, g, device) * (hi - lo) + lo
 
 
 def to_float(images: torch.Tensor) -> torch.Tensor:
@@ -63,9 +88,9 @@ def resized_crop(x: torch.Tensor, size: int, scale=(0.08, 1.0), ratio=(3 / 4, 4 
     logr = _u(n, math.log(ratio[0]), math.log(ratio[1]), g, dev)
     w = torch.sqrt(area * logr.exp()).clamp(max=1.0)  # crop width and height as fractions of the side
     h = torch.sqrt(area / logr.exp()).clamp(max=1.0)
-    cx = (torch.rand(n, generator=g, device=dev) * 2 - 1) * (1 - w)  # crop centre in [-1, 1] coordinates
-    cy = (torch.rand(n, generator=g, device=dev) * 2 - 1) * (1 - h)
-    flip = torch.rand(n, generator=g, device=dev) < flip_prob
+    cx = (_rand(n, g, dev) * 2 - 1) * (1 - w)  # crop centre in [-1, 1] coordinates
+    cy = (_rand(n, g, dev) * 2 - 1) * (1 - h)
+    flip = _rand(n, g, dev) < flip_prob
     c, hgt, wid = x.shape[1:]
     cols = _interp_matrix(cx, torch.where(flip, -w, w), size, wid).to(x.dtype)  # (n, size, W)
     rows = _interp_matrix(cy, h, size, hgt).to(x.dtype)  # (n, size, H)
@@ -87,7 +112,7 @@ def color_jitter(x: torch.Tensor, strength: float = 0.5, prob: float = 0.8, g=No
     hence A = c b H S and t = (1 − c) b mean_luma(x), since S 1 = H 1 = 1.
     """
     n, dev = x.shape[0], x.device
-    on = (torch.rand(n, generator=g, device=dev) < prob).to(x.dtype)
+    on = (_rand(n, g, dev) < prob).to(x.dtype)
     b = 0.8 * strength
 
     def factor():
@@ -119,7 +144,7 @@ def _hue_matrix(angle: torch.Tensor, dtype) -> torch.Tensor:
 
 
 def random_grayscale(x: torch.Tensor, prob: float = 0.2, g=None) -> torch.Tensor:
-    on = torch.rand(x.shape[0], generator=g, device=x.device) < prob
+    on = _rand(x.shape[0], g, x.device) < prob
     return torch.where(on.view(-1, 1, 1, 1), grayscale(x).expand_as(x), x)
 
 
@@ -129,7 +154,7 @@ def gaussian_blur(x: torch.Tensor, prob: float = 0.5, sigma=(0.1, 2.0), g=None) 
     n, c, h, w = x.shape
     dev = x.device
     s = _u(n, sigma[0], sigma[1], g, dev)
-    s = torch.where(torch.rand(n, generator=g, device=dev) < prob, s, torch.full_like(s, 1e-3))
+    s = torch.where(_rand(n, g, dev) < prob, s, torch.full_like(s, 1e-3))
     radius = max(1, min(int(math.ceil(2 * sigma[1])), (min(h, w) - 1) // 2))
     t = torch.arange(-radius, radius + 1, device=dev, dtype=x.dtype)
     k = torch.exp(-0.5 * (t[None] / s[:, None]) ** 2)
@@ -141,7 +166,7 @@ def gaussian_blur(x: torch.Tensor, prob: float = 0.5, sigma=(0.1, 2.0), g=None) 
 
 
 def solarize(x: torch.Tensor, prob: float = 0.2, threshold: float = 0.5, g=None) -> torch.Tensor:
-    on = torch.rand(x.shape[0], generator=g, device=x.device) < prob
+    on = _rand(x.shape[0], g, x.device) < prob
     return torch.where(on.view(-1, 1, 1, 1) & (x >= threshold), 1 - x, x)
 
 

@@ -16,7 +16,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-CACHE_VERSION = 1  # bump when a change to the library makes cached runs stale
+CACHE_VERSION = 2  # bump when a change to the library makes cached runs stale
 
 
 def knob(default, help, choices=None, range=None, log=False):
@@ -127,6 +127,8 @@ class RunConfig:
     seed: int = knob(0, "random seed: same config and seed give the same metrics on CPU", range=(0, 2**31 - 1))
     device: str = knob("auto", "auto (cuda > mps > cpu, or COOKBOOK_DEVICE), cpu, cuda, cuda:N or mps")
     precision: str = knob("auto", "auto (bf16 autocast on CUDA, fp32 elsewhere), fp32 or bf16", choices=("auto", "fp32", "bf16"))
+    compile: bool = knob(False, "torch.compile the backbone: faster steps on a GPU after a warm-up of about a minute (on a CPU it needs a C++ compiler and rarely pays)")
+    sync_batchnorm: bool = knob(True, "under torchrun: BatchNorm statistics over the global batch (as one process would see); no effect in one process")
     log_every: int = knob(25, "record loss, RankMe, embedding std and online-probe accuracy every this many steps", range=(1, 1_000_000))
 
     def __init__(self, *args, **knobs):

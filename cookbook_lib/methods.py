@@ -11,6 +11,7 @@ import torch
 import torch.nn as nn
 
 from . import losses
+from .distributed import gather
 from .nets import backbone, mlp
 
 
@@ -49,7 +50,8 @@ class SimCLR(Method):
         n = views[0].shape[0]
         h = self.backbone(torch.cat(views[:2]))
         z = self.projector(h)
-        return losses.nt_xent(z[:n], z[n:], self.config.temperature), h[:n], z[:n]
+        # gather: under torchrun the negatives are the whole global batch (identity otherwise)
+        return losses.nt_xent(gather(z[:n]), gather(z[n:]), self.config.temperature), h[:n], z[:n]
 
 
 class Supervised(Method):

@@ -12,6 +12,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from . import losses
+from .distributed import gather
 from .methods import Method
 from .methods_common import Queue, encode_views
 
@@ -26,7 +27,8 @@ class TwoViews(Method):
         n = views[0].shape[0]
         h = self.backbone(torch.cat(views[:2]))
         z = self.projector(h)
-        return self.criterion(z[:n], z[n:]), h[:n], z[:n]
+        # gather: under torchrun the batch statistics are those of the global batch
+        return self.criterion(gather(z[:n]), gather(z[n:])), h[:n], z[:n]
 
 
 class VICReg(TwoViews):
@@ -95,17 +97,18 @@ class SwAV(Method):
 
     def loss(self, views, labels):
         out = encode_views(self.scores, views)
+        scores = [gather(o[3]) for o in out]  # the global batch under torchrun (identity otherwise)
         proto = F.normalize(self.prototypes.weight, dim=-1).detach()
         codes = []
         for i in range(2):
-            s = out[i][3].detach().float()
+            s = scores[i].detach().float()
             queue = self.queues[i].items()
             if len(queue):
                 s = torch.cat([s, queue @ proto.T.float()])
-            codes.append(losses.sinkhorn(s, self.EPSILON, self.SINKHORN_ITERS)[: len(out[i][3])])
-            self.queues[i].push(out[i][2].detach().float())
+            codes.append(losses.sinkhorn(s, self.EPSILON, self.SINKHORN_ITERS)[: len(scores[i])])
+            self.queues[i].push(gather(out[i][2].detach().float()))
         t = self.config.temperature
-        terms = [-(q * F.log_softmax(out[j][3].float() / t, dim=1)).sum(1).mean()
+        terms = [-(q * F.log_softmax(scores[j].float() / t, dim=1)).sum(1).mean()
                  for i, q in enumerate(codes) for j in range(len(views)) if j != i]
         return torch.stack(terms).mean(), out[0][0], out[0][1]
 

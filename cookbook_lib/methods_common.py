@@ -142,6 +142,12 @@ class Queue(nn.Module):
     def items(self) -> torch.Tensor:
         return self.bank[: self.filled]
 
+    def get_extra_state(self) -> torch.Tensor:  # the write position travels with state_dict()
+        return torch.tensor([self.ptr, self.filled])
+
+    def set_extra_state(self, state: torch.Tensor) -> None:
+        self.ptr, self.filled = (int(v) for v in state.tolist())
+
     @torch.no_grad()
     def push(self, rows: torch.Tensor) -> None:
         if self.size == 0:

@@ -11,6 +11,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from . import losses
+from .distributed import gather
 from .losses_common import float32_loss
 from .methods import Method
 from .methods_common import Queue, TeacherStudent, encode_views
@@ -26,7 +27,7 @@ class DCL(Method):
         n = views[0].shape[0]
         h = self.backbone(torch.cat(views[:2]))
         z = self.projector(h)
-        return losses.dcl(z[:n], z[n:], self.config.temperature), h[:n], z[:n]
+        return losses.dcl(gather(z[:n]), gather(z[n:]), self.config.temperature), h[:n], z[:n]
 
 
 class NNCLR(Method):
@@ -63,9 +64,10 @@ class NNCLR(Method):
         h = self.backbone(torch.cat(views[:2]))
         z = self.projector(h)
         p = self.predictor(z)
-        nn1, nn2 = self.nearest_neighbour(z[:n]), self.nearest_neighbour(z[n:])
-        loss = 0.5 * (losses.info_nce(nn1, p[n:], temperature=t) + losses.info_nce(nn2, p[:n], temperature=t))
-        self.support.push(F.normalize(z[:n].detach().float(), dim=1))
+        z1, z2, p1, p2 = gather(z[:n]), gather(z[n:]), gather(p[:n]), gather(p[n:])
+        nn1, nn2 = self.nearest_neighbour(z1), self.nearest_neighbour(z2)
+        loss = 0.5 * (losses.info_nce(nn1, p2, temperature=t) + losses.info_nce(nn2, p1, temperature=t))
+        self.support.push(F.normalize(z1.detach().float(), dim=1))
         return loss, h[:n], z[:n]
 
 
@@ -92,7 +94,8 @@ class MoCo(TeacherStudent):
                               [z for _, z in student])
         queue = self.keys.items() if self.keys.filled else None
         (h1, q1), (_, q2) = student
-        loss = 0.5 * (losses.info_nce(q1, k2, queue, t) + losses.info_nce(q2, k1, queue, t))
+        g1, g2, k1, k2 = gather(q1), gather(q2), gather(k1), gather(k2)
+        loss = 0.5 * (losses.info_nce(g1, k2, queue, t) + losses.info_nce(g2, k1, queue, t))
         self.keys.push(F.normalize(k1.detach().float(), dim=1))
         return loss, h1, q1
 
@@ -139,7 +142,7 @@ class SupCon(Method):
         n = views[0].shape[0]
         h = self.backbone(torch.cat(views[:2]))
         z = self.projector(h)
-        return supcon_loss(z[:n], z[n:], labels, self.config.temperature), h[:n], z[:n]
+        return supcon_loss(gather(z[:n]), gather(z[n:]), gather(labels), self.config.temperature), h[:n], z[:n]
 
 
 CONTRASTIVE_METHODS = {"dcl": DCL, "nnclr": NNCLR, "moco": MoCo, "supcon": SupCon}

@@ -18,6 +18,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from . import losses
+from .distributed import gather
 from .methods_common import TeacherStudent, ema_momentum, ema_update, encode_views  # noqa: F401
 from .nets import mlp
 
@@ -125,7 +126,8 @@ class DINO(TeacherStudent):
         teacher = [t[2] for t in self.targets(self.forward_with, views[:2], student)]
         loss = losses.dino([s[2] for s in student], teacher, self.center, cfg.student_temp, cfg.teacher_temp)
         if cfg.dino_center:
-            self.center.copy_(losses.dino_center_update(self.center, teacher, cfg.center_momentum))
+            # the centre is the mean over the global batch under torchrun
+            self.center.copy_(losses.dino_center_update(self.center, [gather(t) for t in teacher], cfg.center_momentum))
         return loss, student[0][0], student[0][1]
 
 
@@ -149,7 +151,9 @@ class SimDINO(TeacherStudent):
         student = encode_views(lambda x: (lambda h: (h, self.projector(h)))(self.backbone(x)), views)
         teacher = self.targets(lambda net, x: net("projector")(net("backbone")(x)), views[:2],
                                [z for _, z in student])
-        loss = losses.simdino([z for _, z in student], teacher, self.CODING_EPS, self.CODING_GAMMA)
+        # gather: the coding rate is that of the global batch under torchrun
+        loss = losses.simdino([gather(z) for _, z in student], [gather(t) for t in teacher],
+                              self.CODING_EPS, self.CODING_GAMMA)
         return loss, student[0][0], student[0][1]
 
 

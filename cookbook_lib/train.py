@@ -6,10 +6,17 @@ online linear probe on detached representations. Every `log_every` steps (the on
 synchronisation): record the mean loss of the window, RankMe and embedding std of the
 batch's embeddings, and the online probe's accuracy on held-out clean images.
 A NaN/inf loss stops the run and keeps the history so far (`run.status == "diverged"`).
+
+Under `torchrun` each process trains on its slice of the global batch and the run follows
+the same trajectory as one process (see `distributed`). With `checkpoint=PATH` the state is
+written there every `checkpoint_every` steps and an interrupted run resumes from it, ending
+exactly where the uninterrupted run would.
 """
 from __future__ import annotations
 
 import math
+import os
+import tempfile
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -19,10 +26,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from . import augment, evaluate, methods, metrics
+from . import augment, distributed, evaluate, methods, metrics
 from .config import RunConfig
 from .data import ImageData, load_dataset
-from .device import autocast, generator, pick_device, seed_everything, uses_channels_last
+from .device import autocast, generator, seed_everything, uses_channels_last
 from .optim import make_optimizer, param_groups, warmup_cosine
 
 PROBE_BATCH = 512  # held-out clean images the online probe is scored on at each log step
@@ -55,28 +62,55 @@ class Run:
         return f"Run({self.name}, {self.status}, {len(self.history)} log steps, {self.seconds:.1f}s; {m})"
 
 
-def _batches(n: int, batch_size: int, g: torch.Generator, device):
-    """Endless batches of indices, each epoch a fresh permutation (last short batch dropped)."""
-    batch_size = min(batch_size, n)
-    while True:
-        perm = torch.randperm(n, generator=g, device=g.device).to(device)
-        for a in range(0, n - batch_size + 1, batch_size):
-            yield perm[a:a + batch_size]
+class _Batches:
+    """Endless batches of indices, each epoch a fresh permutation (last short batch dropped).
+    Its position is part of a checkpoint (`state`, `load`)."""
+
+    def __init__(self, n: int, batch_size: int, g: torch.Generator, device):
+        self.n, self.size, self.g, self.device = n, min(batch_size, n), g, device
+        self.perm, self.pos = None, 0
+
+    def __next__(self) -> torch.Tensor:
+        if self.perm is None or self.pos + self.size > self.n:
+            self.perm = torch.randperm(self.n, generator=self.g, device=self.g.device).to(self.device)
+            self.pos = 0
+        self.pos += self.size
+        return self.perm[self.pos - self.size:self.pos]
+
+    def state(self) -> dict:
+        return dict(perm=None if self.perm is None else self.perm.cpu(), pos=self.pos)
+
+    def load(self, state: dict) -> None:
+        self.perm = None if state["perm"] is None else state["perm"].to(self.device)
+        self.pos = state["pos"]
 
 
-def train(config: RunConfig, progress: bool = True, callback=None, data: ImageData | None = None) -> Run:
+def train(config: RunConfig, progress: bool = True, callback=None, data: ImageData | None = None,
+          checkpoint: str | os.PathLike | None = None, checkpoint_every: int = 0) -> Run:
     """Train the method a `RunConfig` describes and evaluate it.
 
     progress: show a tqdm progress bar. callback(run, record): called at every log step with
     the run so far (for live dashboards). data: an `ImageData` to use instead of
     `config.dataset` (e.g. a re-balanced or mixed dataset built in a chapter).
+    checkpoint: a file to resume from if it exists, and to write every `checkpoint_every`
+    steps (0 = only resume). A checkpoint of another config is refused.
     Returns a `Run`; `steps=0` evaluates the random-init encoder.
+    Under torchrun, `batch_size` is the global batch (it must divide by the process count).
     """
     cfg = config.resolved()
-    device = pick_device(cfg.device)
+    if checkpoint_every < 0:
+        raise ValueError(f"checkpoint_every={checkpoint_every}: use 0 (never write) or a number of steps")
+    device = distributed.setup(cfg.device)
+    world, rank = distributed.world_size(), distributed.rank()
+    local = distributed.check_batch(cfg.batch_size)
     seed_everything(cfg.seed)
     data = data or load_dataset(cfg.dataset, cfg.image_size, str(device), cfg.data_path)
-    model = methods.build(cfg, data.num_classes).to(device)
+    model = methods.build(cfg, data.num_classes)
+    if world > 1 and cfg.sync_batchnorm:
+        model = distributed.convert_batchnorm(model)
+    model = model.to(device)
+    if cfg.compile:
+        model.backbone.compile()  # in place: parameter names (and cached runs) are unchanged
     # online probe: standardise (BN without affine) then linear, on detached representations
     probe = nn.Sequential(nn.BatchNorm1d(cfg.representation_dim, affine=False),
                           nn.Linear(cfg.representation_dim, data.num_classes)).to(device)
@@ -88,21 +122,25 @@ def train(config: RunConfig, progress: bool = True, callback=None, data: ImageDa
     base_lrs = [gr["lr"] for gr in opt.param_groups]
     probe_opt = torch.optim.AdamW(probe.parameters(), lr=3e-3, weight_decay=1e-4)
     g = generator(device, cfg.seed)
-    batches = _batches(len(data.train_images), cfg.batch_size, g, device)
+    batches = _Batches(len(data.train_images), cfg.batch_size, g, device)
     probe_x = data.test_images[:PROBE_BATCH]
     probe_y = data.test_labels[:PROBE_BATCH]
     run = Run(cfg, model=model)
     window = torch.zeros(cfg.log_every, device=device)
-    start = time.perf_counter()
-    bar = tqdm(total=cfg.steps, desc=f"{cfg.method} on {cfg.dataset}", disable=not progress, leave=False)
+    parts = dict(model=model, probe=probe, opt=opt, probe_opt=probe_opt)
+    first = _resume(checkpoint, cfg, parts, g, batches, run, window) if checkpoint else 0
+    start = time.perf_counter() - run.seconds
+    bar = tqdm(total=cfg.steps, initial=first, desc=f"{cfg.method} on {cfg.dataset}", disable=not progress or rank > 0,
+               leave=False)
     model.train()
-    for step in range(cfg.steps):
+    for step in range(first, cfg.steps):
         mult = warmup_cosine(step, cfg.steps, cfg.warmup)
         for gr, base in zip(opt.param_groups, base_lrs):
             gr["lr"] = base * mult
-        idx = next(batches)
+        idx = next(batches)[rank * local:(rank + 1) * local]  # this process's slice of the global batch
         labels = data.train_labels[idx]
-        views = augment.multi_crop(data.train_images[idx], cfg, g)
+        with augment.sharded(rank, world):
+            views = augment.multi_crop(data.train_images[idx], cfg, g)
         if channels_last:
             views = [v.contiguous(memory_format=torch.channels_last) for v in views]
         with autocast(device, cfg.precision):
@@ -111,6 +149,7 @@ def train(config: RunConfig, progress: bool = True, callback=None, data: ImageDa
         opt.zero_grad(set_to_none=True)
         probe_opt.zero_grad(set_to_none=True)
         (loss + probe_loss).backward()
+        distributed.average_gradients(model, probe)
         opt.step()
         probe_opt.step()
         model.after_step(step, cfg.steps)
@@ -124,6 +163,9 @@ def train(config: RunConfig, progress: bool = True, callback=None, data: ImageDa
                 callback(run, record)
             if run.status == "diverged":
                 break
+        if checkpoint and checkpoint_every and (step + 1) % checkpoint_every == 0 and not last:
+            run.seconds = time.perf_counter() - start
+            _save_checkpoint(checkpoint, cfg, parts, g, batches, run, window, step + 1)
         bar.update(1)
     bar.close()
     run.seconds = time.perf_counter() - start
@@ -133,7 +175,7 @@ def train(config: RunConfig, progress: bool = True, callback=None, data: ImageDa
 
 
 def _log(run, step, window, z, model, probe, probe_x, probe_y, opt, start, device, cfg) -> dict:
-    losses = window.tolist()
+    losses = distributed.mean_over_processes(window).tolist()
     bad = [i for i, v in enumerate(losses) if not math.isfinite(v)]
     first = step - len(losses) + 1
     model.eval()
@@ -156,6 +198,43 @@ def _log(run, step, window, z, model, probe, probe_x, probe_y, opt, start, devic
         run.metrics["diverged_at"] = at
         warnings.warn(run.message, RuntimeWarning, stacklevel=3)
     return record
+
+
+def _save_checkpoint(path, cfg, parts, g, batches, run, window, step) -> None:
+    """Everything the loop needs to go on from `step`, written atomically (process 0 only)."""
+    if distributed.rank() > 0:
+        return
+    payload = dict(config=cfg.to_dict(), step=step, generator=g.get_state().cpu(), batches=batches.state(),
+                   window=window.cpu(), history=run.history, seconds=run.seconds,
+                   **{name: part.state_dict() for name, part in parts.items()})
+    path = os.fspath(path)
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(payload, f)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _resume(path, cfg, parts, g, batches, run, window) -> int:
+    """Load a checkpoint if `path` exists; returns the step to go on from (0 without one)."""
+    if not os.path.exists(path):
+        return 0
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    if state["config"] != cfg.to_dict():
+        diff = sorted(k for k in cfg.to_dict() if state["config"].get(k) != cfg.to_dict()[k])
+        raise ValueError(f"the checkpoint {path} is of another run (differs in {', '.join(diff)}); "
+                         f"delete it or pass another checkpoint path")
+    for name, part in parts.items():
+        part.load_state_dict(state[name])
+    g.set_state(state["generator"])
+    batches.load(state["batches"])
+    window.copy_(state["window"])
+    run.history, run.seconds = state["history"], state["seconds"]
+    return state["step"]
 
 
 @torch.no_grad()
