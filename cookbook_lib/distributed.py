@@ -22,6 +22,12 @@ backward (a plain all_gather) would lose the cross-process terms and scale gradi
 the classic traps (Chen et al. 2020, SimCLR, arXiv 2002.05709, §2 "global BN" and Appendix B.2
 on gathering negatives).
 
+"Same" means equal up to float round-off, which stays at ~1e-6 unless something
+discontinuous amplifies it: a ReLU whose input is exactly 0 in one run and 1e-9 in the other
+(a BatchNorm channel that is constant over the batch, e.g. on the black background of
+`digits`) passes the gradient in one and blocks it in the other. Both are valid
+sub-gradients; the trajectories then drift apart slowly, as two seeds would not.
+
 Outside torchrun (`WORLD_SIZE` unset or 1) every function here is the identity: a single
 process pays nothing.
 """
