@@ -1,13 +1,15 @@
 """`load_or_train(config)`: runs stored on disk, keyed by the config's hash.
 
 Runs live in `COOKBOOK_RUNS` if set, else `<data>/runs/` (see `data.data_root`), one file
-per config: `<method>-<hash>.pt` holding the config, history, metrics, status and the
+per config: `<method>-<hash>.pt` (`<method>-<hash>-<data_key>.pt` for a run on a dataset a
+chapter built itself, e.g. a labelled subset or an imbalanced mix) holding the config, history, metrics, status and the
 model's weights. Files are written atomically (a temporary file, then a rename) and read
 with `torch.load(weights_only=True)`; a damaged file is retrained with a warning.
 """
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import warnings
 from pathlib import Path
@@ -25,9 +27,9 @@ def runs_dir() -> Path:
     return Path(os.environ["COOKBOOK_RUNS"]).expanduser() if os.environ.get("COOKBOOK_RUNS") else data_root() / "runs"
 
 
-def run_path(config: RunConfig) -> Path:
+def run_path(config: RunConfig, data_key: str = "") -> Path:
     cfg = config.resolved()
-    return runs_dir() / f"{cfg.method}-{cfg.cache_key()}.pt"
+    return runs_dir() / f"{cfg.method}-{cfg.cache_key()}{'-' + data_key if data_key else ''}.pt"
 
 
 def save_run(run: Run, path: Path) -> None:
@@ -46,30 +48,39 @@ def save_run(run: Run, path: Path) -> None:
         raise
 
 
-def load_run(path: Path, device=None) -> Run:
-    """Read a stored run back, rebuilding its model on `device` (the config's device by default)."""
+def load_run(path: Path, device=None, num_classes: int | None = None) -> Run:
+    """Read a stored run back, rebuilding its model on `device` (the config's device by default).
+    num_classes: of the data it was trained on (default: the config's dataset)."""
     payload = torch.load(path, map_location="cpu", weights_only=True)
     cfg = RunConfig.from_dict(payload["config"])
     run = Run(cfg, payload["history"], payload["metrics"], payload["status"], payload["message"],
               seconds=payload["seconds"])
     if payload["state"] is not None:
         device = device or pick_device(cfg.device)
-        num_classes = len(load_dataset(cfg.dataset, cfg.image_size, str(device), cfg.data_path).class_names)
+        num_classes = num_classes or len(load_dataset(cfg.dataset, cfg.image_size, str(device), cfg.data_path).class_names)
         model = build(cfg, num_classes)
         model.load_state_dict(payload["state"])
         run.model = model.to(device).eval()
     return run
 
 
-def load_or_train(config: RunConfig, progress: bool = True, callback=None) -> Run:
+def load_or_train(config: RunConfig, progress: bool = True, callback=None, data=None, data_key: str = "") -> Run:
     """The stored run of this config if there is one, else train it and store it.
 
+    data: an `ImageData` to train on instead of `config.dataset` (see `train`); then
+    `data_key` must name it (letters, digits, `._-`), e.g. "5perclass-draw2": it is part of
+    the file name, so runs on different data are never mixed up.
     A damaged or unreadable file is reported with a warning and retrained.
     """
-    path = run_path(config)
+    if data is not None and not data_key:
+        raise ValueError("load_or_train(config, data=...) needs data_key=...: a short name for that data "
+                         "(e.g. data_key='imbalance10'), kept in the cache file name")
+    if data_key and not re.fullmatch(r"[A-Za-z0-9._-]+", data_key):
+        raise ValueError(f"data_key={data_key!r}: use letters, digits, '.', '_' and '-' only (it is part of a file name)")
+    path = run_path(config, data_key)
     if path.exists():
         try:
-            run = load_run(path)
+            run = load_run(path, num_classes=None if data is None else data.num_classes)
             if callback is not None:
                 for record in run.history:
                     callback(run, record)
@@ -77,6 +88,6 @@ def load_or_train(config: RunConfig, progress: bool = True, callback=None) -> Ru
         except Exception as e:  # noqa: BLE001 - any damage means: retrain
             warnings.warn(f"the cached run {path.name} could not be read ({type(e).__name__}: {e}); "
                           f"training it again", RuntimeWarning, stacklevel=2)
-    run = train(config, progress=progress, callback=callback)
+    run = train(config, progress=progress, callback=callback, data=data)
     save_run(run, path)
     return run

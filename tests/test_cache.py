@@ -58,3 +58,24 @@ def test_failed_save_leaves_the_old_file_and_no_temporary(runs, monkeypatch):
     with pytest.raises(OSError):
         cache.save_run(run, path)
     assert path.read_bytes() == before and not list(runs.glob("*.tmp"))
+
+
+def test_runs_on_a_chapters_own_data_are_keyed_by_data_key(runs, monkeypatch):
+    import dataclasses
+
+    from cookbook_lib.data import load_dataset
+
+    cfg = RunConfig(dataset="digits", **TINY)
+    data = load_dataset("digits", 16, "cpu")
+    small = dataclasses.replace(data, train_images=data.train_images[:64], train_labels=data.train_labels[:64])
+    with pytest.raises(ValueError, match="data_key"):
+        load_or_train(cfg, progress=False, data=small)
+    with pytest.raises(ValueError, match="letters, digits"):
+        load_or_train(cfg, progress=False, data=small, data_key="first 64")
+    first = load_or_train(cfg, progress=False, data=small, data_key="first64")
+    assert [p.name.endswith("-first64.pt") for p in runs.glob("*.pt")] == [True]
+    monkeypatch.setattr(cache, "train", lambda *a, **k: (_ for _ in ()).throw(AssertionError("trained again")))
+    again = load_or_train(cfg, progress=False, data=small, data_key="first64")
+    assert again.history == first.history and again.model is not None
+    with pytest.raises(AssertionError, match="trained again"):  # other data: another file, so it trains
+        load_or_train(cfg, progress=False, data=small, data_key="other")
