@@ -252,7 +252,7 @@ plots.sweep_lines([{**r, "metric": "loss / log P"} for r in rows], "jigsaw_permu
 ax2.axhline(1.0, color="0.4", ls="--", lw=1, label="learned nothing (loss = log P)")
 ax2.set(ylabel="final pretext loss / log P", title="how much of the puzzle is solved")
 ax2.legend(fontsize=9)
-fig
+plt.show()
 
 # %%
 # What the knob does, checked: more permutations make the puzzle harder (the pretext loss,

@@ -330,5 +330,5 @@ def bars(table: dict, ylabel: str = "accuracy", title: str | None = None, refere
     ax.set(ylabel=ylabel, title=title or "")
     ax.margins(y=0.15)
     ax.grid(alpha=0.3, axis="y")
-    ax.legend(fontsize=FONT)
+    ax.legend(fontsize=FONT, loc="upper left", bbox_to_anchor=(1.01, 1))  # outside: never over a bar
     return fig
