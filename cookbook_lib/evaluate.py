@@ -128,3 +128,44 @@ def factor_probes(train_x, train_factors: dict, test_x, test_factors: dict, step
     `shapes`): which factors a representation keeps, and which it has become invariant to."""
     return {name: linear_probe(train_x, train_factors[name], test_x, test_factors[name], steps=steps)
             for name in train_factors}
+
+
+def fine_tune(backbone: nn.Module, train_images, train_labels, test_images, test_labels, steps: int = 100,
+              batch_size: int = 64, lr: float = 1e-3, weight_decay: float = 0.05, seed: int = 0) -> float:
+    """Test accuracy after fine-tuning a *copy* of `backbone` end to end with a linear head.
+
+    The other protocol of §3.7 of the paper: instead of freezing the encoder (linear probe),
+    every weight learns from the labels. Head: BatchNorm without affine (standardises the
+    representation, like the online probe) then Linear. AdamW with a cosine schedule over
+    `steps` minibatches of `batch_size` images drawn at random (no augmentation), on the
+    backbone's device. `backbone` itself is not changed. Images are uint8 or [0, 1] float
+    (N, 3, S, S); labels long (N,). MAE (He et al. 2021, arXiv 2111.06377) and BEiT (Bao et
+    al. 2021, arXiv 2106.08254) report fine-tuning because linear probes underrate them.
+    """
+    import copy
+
+    device = next(backbone.parameters()).device
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        net = copy.deepcopy(backbone).float().train()
+        for p in net.parameters():
+            p.requires_grad_(True)
+        with torch.no_grad():
+            dim = net(to_float(train_images[:2].to(device))).shape[1]
+        head = nn.Sequential(nn.BatchNorm1d(dim, affine=False), nn.Linear(dim, int(train_labels.max()) + 1)).to(device)
+    model = nn.Sequential(net, head)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(1, steps))
+    g = torch.Generator(device="cpu").manual_seed(seed)
+    with torch.enable_grad():
+        for _ in range(steps):
+            idx = torch.randint(len(train_images), (min(batch_size, len(train_images)),), generator=g)
+            xb = to_float(train_images[idx.to(train_images.device)].to(device))
+            loss = F.cross_entropy(model(xb), train_labels[idx.to(train_labels.device)].to(device))
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+    model.eval()
+    logits = embed(model, test_images.to(device))
+    return float((logits.argmax(1) == test_labels.to(device)).float().mean())

@@ -219,28 +219,90 @@ class MAE(Method):
         x = x.reshape(n, c, s // p, p, s // p, p).permute(0, 2, 4, 3, 5, 1)
         return x.reshape(n, (s // p) ** 2, p * p * c)
 
-    def loss(self, views, labels):
-        x = views[0]
+    def num_visible(self, mask_ratio: float) -> int:
+        """Patches the encoder sees: all but round(mask_ratio · patches), at least one."""
+        return self.num_patches - min(self.num_patches - 1, int(round(mask_ratio * self.num_patches)))
+
+    def predict(self, x, visible):
+        """The decoder's prediction (N, patches, p·p·3), float32, for every patch of the images
+        x (N, 3, S, S) when the encoder sees only the patches `visible` (N, keep) (indices)."""
         n, vit = len(x), self.backbone
         tokens = vit.tokens(x)
-        keep = self.num_patches - min(self.num_patches - 1, int(round(self.config.mask_ratio * self.num_patches)))
-        order = torch.rand(n, self.num_patches, device=x.device).argsort(1)
-        visible = order[:, :keep]
         patches = tokens[:, 1:].gather(1, visible[..., None].expand(-1, -1, tokens.shape[-1]))
         encoded = vit.encode(torch.cat([tokens[:, :1], patches], 1))
         e = self.to_decoder(encoded)
         full = self.mask_token.to(e.dtype).expand(n, self.num_patches, -1).clone()
         full = full.scatter(1, visible[..., None].expand(-1, -1, e.shape[-1]), e[:, 1:])
         y = self.decoder(torch.cat([e[:, :1], full], 1) + self.decoder_pos)
-        pred = self.to_pixels(self.decoder_norm(y))[:, 1:].float()
+        return self.to_pixels(self.decoder_norm(y))[:, 1:].float()
+
+    def pixel_targets(self, x):
+        """(N, patches, p·p·3): each patch's pixels minus its mean, over its std (norm_pix_loss),
+        and the (mean, std) used, each (N, patches, 1)."""
         target = self.patchify(x.float())
-        target = (target - target.mean(-1, keepdim=True)) / (target.var(-1, keepdim=True) + 1e-6).sqrt()
+        mean, std = target.mean(-1, keepdim=True), (target.var(-1, keepdim=True) + 1e-6).sqrt()
+        return (target - mean) / std, mean, std
+
+    def loss(self, views, labels):
+        x = views[0]
+        n = len(x)
+        order = torch.rand(n, self.num_patches, device=x.device).argsort(1)
+        visible = order[:, :self.num_visible(self.config.mask_ratio)]
+        pred = self.predict(x, visible)
+        target = self.pixel_targets(x)[0]
         hidden = torch.ones(n, self.num_patches, device=x.device)
         hidden.scatter_(1, visible, 0.0)
         loss = ((pred - target).pow(2).mean(-1) * hidden).sum() / hidden.sum()
         with torch.no_grad():
-            h = vit(x)
+            h = self.backbone(x)
         return loss, h, h
+
+    def unpatchify(self, patches):
+        """(N, patches, p·p·3) → (N, 3, S, S): the inverse of `patchify`."""
+        p, n, g = self.config.patch_size, len(patches), int(self.num_patches ** 0.5)
+        x = patches.reshape(n, g, g, p, p, 3).permute(0, 5, 1, 3, 2, 4)
+        return x.reshape(n, 3, g * p, g * p)
+
+    @torch.no_grad()
+    def reconstruct(self, images, mask_ratio: float | None = None, seed: int = 0) -> dict:
+        """Mask the images, let the model fill the hidden patches in, and score it.
+
+        images: uint8 or [0, 1] float (N, 3, S, S). mask_ratio: the fraction of patches
+        hidden (default: the run's `mask_ratio`). seed: the masks depend only on it, so two
+        models given the same seed and images see exactly the same patches.
+        The model predicts each hidden patch *normalised* (norm_pix_loss): its pattern, not
+        its mean colour or contrast. To draw it, the prediction is put back on the hidden
+        patch's own true mean and std, as is usual for MAE figures of norm_pix models, so the
+        picture tells where edges and shapes go, not which colour they have.
+
+        Returns a dict of tensors on the images' device:
+        original (N, 3, S, S) in [0, 1]; masked: hidden patches grey; reconstruction: visible
+        patches copied, hidden ones predicted (clamped to [0, 1]); baseline: hidden patches
+        filled flat with their own true mean (what the drawing gets for free); mask (N, patches) bool,
+        True = hidden; error (N,): mean squared error on the normalised hidden patches (the
+        training loss, per image); baseline_error (N,): the same error for filling every
+        hidden patch with one flat value, its own true mean (normalised prediction 0): the
+        bar to beat, ≈ 1 for any patch that is not flat.
+        """
+        x = images.float().div(255) if images.dtype == torch.uint8 else images.float()
+        x = x.to(self.mask_token.device)
+        n, ratio = len(x), self.config.mask_ratio if mask_ratio is None else mask_ratio
+        g = torch.Generator(device=x.device).manual_seed(seed)
+        order = torch.rand(n, self.num_patches, generator=g, device=x.device).argsort(1)
+        visible = order[:, :self.num_visible(ratio)]
+        mask = torch.ones(n, self.num_patches, dtype=torch.bool, device=x.device)
+        mask.scatter_(1, visible, False)
+        pred = self.predict(x, visible)
+        target, mean, std = self.pixel_targets(x)
+        hidden = mask.float()
+        error = ((pred - target).pow(2).mean(-1) * hidden).sum(1) / hidden.sum(1)
+        baseline = (target.pow(2).mean(-1) * hidden).sum(1) / hidden.sum(1)
+        patches = self.patchify(x)
+        filled = torch.where(mask[..., None], (pred * std + mean).clamp(0, 1), patches)
+        grey = torch.where(mask[..., None], torch.full_like(patches, 0.5), patches)
+        flat = torch.where(mask[..., None], mean.expand_as(patches), patches)
+        return dict(original=x, masked=self.unpatchify(grey), reconstruction=self.unpatchify(filled),
+                    baseline=self.unpatchify(flat), mask=mask, error=error, baseline_error=baseline)
 
 
 PRETEXT_METHODS = {"directclr": DirectCLR, "rotation": Rotation, "jigsaw": Jigsaw,

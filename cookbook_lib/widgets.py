@@ -39,7 +39,8 @@ SENSIBLE = dict(steps=(0, 20000), batch_size=(4, 1024), representation_dim=(8, 2
                 cov_coeff=(0.0, 100.0), image_size=(8, 128), small_crop_size=(4, 128))
 # hand-picked stops for knobs whose useful values crowd near one end of their range
 STOPS = dict(ema_momentum=[0.0, 0.5, 0.9, 0.95, 0.98, 0.99, 0.996, 0.999, 1.0],
-             center_momentum=[0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 1.0])
+             center_momentum=[0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 1.0],
+             mask_ratio=[0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95])  # linear: log stops would start at 1e-6
 class _Auto:
     """The stop meaning None = the method's default (ipywidgets selections can't hold None, and
     the string "auto" is a real value of some knobs, e.g. precision)."""

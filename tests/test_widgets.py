@@ -152,3 +152,12 @@ def test_mimebundle_delegates_to_the_widget():
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == panel.widget.model_id
     assert isinstance(panel, KnobPanel)
+
+
+def test_mask_ratio_slider_has_linear_stops():
+    from cookbook_lib.widgets import make_control
+
+    w = make_control("mask_ratio", 0.75)
+    values = [v for _, v in w.options if isinstance(v, float)]
+    assert 0.25 in values and 0.9 in values and min(v for v in values if v > 0) >= 0.05
+    assert w.value == 0.75
