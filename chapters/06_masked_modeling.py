@@ -166,7 +166,7 @@ def show_reconstructions(outs: dict, n: int = 10, title: str = ""):
         axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
     fig.suptitle(title)
     fig.tight_layout()
-    return fig
+    plt.show()  # drawn here, once (returning the figure as well would draw it twice)
 
 
 test_x = data.test_images
