@@ -36,6 +36,7 @@ FAMILIES = {
 # probe): about 3 s/step on one CPU core, so 300 steps would double the benchmark's time.
 MAE_STEPS = 50
 FAMILY = {m: fam for fam, ms in FAMILIES.items() for m in ms}
+NOTES = "## Reading the tables"  # a section of RESULTS.md written by hand, kept when the tables are rewritten
 COLUMNS = ("method", "family", "steps", "linear acc", "kNN acc", "RankMe", "RankMe (backbone)",
            "embedding std × √d", "s / step", "status")
 
@@ -102,7 +103,10 @@ def write(path, tables, a, started):
     for dataset, rows in tables.items():
         lines += ["", f"## {dataset}", "", "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
         lines += ["| " + " | ".join(r) + " |" for r in rows]
-    Path(path).write_text("\n".join(lines) + "\n")
+    lines += ["", "Speed: `benchmarks/throughput.md` (images/s, fraction of peak) and `benchmarks/vs_lightly.md`."]
+    old = Path(path).read_text() if Path(path).exists() else ""
+    notes = old[old.index(NOTES):] if NOTES in old else ""  # hand-written reading, kept across re-runs
+    Path(path).write_text("\n".join(lines) + "\n" + ("\n" + notes if notes else ""))
 
 
 def main():

@@ -9,8 +9,8 @@ between its first and last log step, so start-up and compilation are left out. F
 trained view are counted, not assumed: `torch.utils.flop_counter` over one forward + backward
 of the method's loss (backbone, projector and loss; CIFAR ResNet-18 ≈ 3.3 GFLOPs per view).
 The floor is the device's peak: the datasheet's dense peak for known GPUs (`--peak-tflops`
-to give your own), and on a CPU the measured rate of a large fp32 matmul at the same thread
-count. fraction = achieved FLOP/s ÷ peak. Writes `benchmarks/throughput.md` (`--out`).
+to give your own), and on a CPU the measured rate of a 1024² matmul in the same precision at
+the same thread count. fraction = achieved FLOP/s ÷ peak. Writes `benchmarks/throughput.md` (`--out`).
 """
 import argparse
 import datetime
@@ -31,9 +31,10 @@ GPU_PEAKS = {("H100", "bf16"): 989.0, ("H100", "fp32"): 67.0, ("H200", "bf16"): 
              ("A100", "bf16"): 312.0, ("A100", "fp32"): 19.5, ("L4", "bf16"): 121.0, ("L4", "fp32"): 30.3}
 
 
-def cpu_peak_tflops(seconds: float = 2.0) -> float:
-    """Measured fp32 matmul rate on this CPU at the current torch thread count."""
-    a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
+def cpu_peak_tflops(precision: str, seconds: float = 2.0) -> float:
+    """Measured matmul rate on this CPU (fp32, or bf16) at the current torch thread count."""
+    dtype = torch.bfloat16 if precision == "bf16" else torch.float32
+    a, b = torch.randn(1024, 1024, dtype=dtype), torch.randn(1024, 1024, dtype=dtype)
     for _ in range(3):
         a @ b
     n, t = 0, time.perf_counter()
@@ -52,11 +53,12 @@ def peak_tflops(device, precision, given):
             if frag in name and prec == precision:
                 return tf, f"{name} datasheet"
         return float("nan"), f"{name}: unknown, pass --peak-tflops"
-    return cpu_peak_tflops(), "measured fp32 matmul"
+    return cpu_peak_tflops(precision), f"measured {precision} matmul"
 
 
 def flops_per_view(cfg) -> float:
     """Counted FLOPs of one training step (forward + backward of the loss) per trained view."""
+    cfg = cfg.resolved()
     device = pick_device(cfg.device)
     data = load_dataset(cfg.dataset, cfg.image_size, str(device))
     model = methods.build(cfg, data.num_classes).to(device).train()

@@ -28,7 +28,7 @@ def _conv_bn(cin, cout, stride):
 
 def convnet(representation_dim: int = 256) -> nn.Sequential:
     """The fast CPU default: four 3×3 conv-BN-ReLU blocks (32, 64, 128, representation_dim
-    channels; strides 2, 2, 2, 1) and global average pooling. About 30 MFLOPs per 32×32
+    channels; strides 2, 2, 2, 1) and global average pooling. About 15 MFLOPs per 32×32
     image forward, ~4× cheaper than putting the first block at full resolution."""
     widths = (32, 64, 128, representation_dim)
     layers, cin = [Normalize()], 3
