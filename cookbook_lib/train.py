@@ -206,6 +206,8 @@ def _save_checkpoint(path, cfg, parts, g, batches, run, window, step) -> None:
         return
     payload = dict(config=cfg.to_dict(), step=step, generator=g.get_state().cpu(), batches=batches.state(),
                    window=window.cpu(), history=run.history, seconds=run.seconds,
+                   rng_cpu=torch.get_rng_state(),  # the pretext tasks draw rotations and masks from it
+                   rng_cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
                    **{name: part.state_dict() for name, part in parts.items()})
     path = os.fspath(path)
     fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), suffix=".tmp")
@@ -231,6 +233,9 @@ def _resume(path, cfg, parts, g, batches, run, window) -> int:
     for name, part in parts.items():
         part.load_state_dict(state[name])
     g.set_state(state["generator"])
+    torch.set_rng_state(state["rng_cpu"])
+    if state["rng_cuda"] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["rng_cuda"])
     batches.load(state["batches"])
     window.copy_(state["window"])
     run.history, run.seconds = state["history"], state["seconds"]

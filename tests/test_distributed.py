@@ -82,8 +82,9 @@ def test_sharded_augmentation_equals_the_whole_batch():
     assert torch.allclose(torch.cat(parts), whole, atol=1e-6)
 
 
-def test_interrupted_run_resumes_to_the_same_result(tmp_path):
-    cfg = RunConfig(method="moco", queue_size=32, **dict(TINY, steps=6, optimizer="adamw", lr=2e-3))
+@pytest.mark.parametrize("method", ["moco", "rotation"])  # a queue and its position; the global RNG
+def test_interrupted_run_resumes_to_the_same_result(tmp_path, method):
+    cfg = RunConfig(method=method, queue_size=32, **dict(TINY, steps=6, optimizer="adamw", lr=2e-3))
     full = train(cfg, progress=False)
 
     def stop(run, record):
