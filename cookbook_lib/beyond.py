@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
+import warnings
 from typing import Callable
 
 import torch
@@ -23,7 +23,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .augment import color_jitter, to_float
-from .cache import runs_dir
+from .cache import atomic_save, runs_dir
 from .evaluate import linear_probe
 from .losses import nt_xent, vicreg
 from .nets import convnet, mlp
@@ -44,13 +44,11 @@ def load_or_run(name: str, params: dict, fit: Callable[[], tuple[nn.Module, list
             model = build()
             model.load_state_dict(payload["state"])
             return model.eval(), payload["history"]
-        except Exception:  # noqa: BLE001 - a damaged file is simply retrained
-            pass
+        except Exception as e:  # noqa: BLE001 - a damaged file is retrained, with a warning
+            warnings.warn(f"the cached run {path.name} could not be read ({type(e).__name__}: {e}); training it again",
+                          RuntimeWarning, stacklevel=2)
     model, history = fit()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    torch.save({"state": {k: v.detach().cpu() for k, v in model.state_dict().items()}, "history": history}, tmp)
-    os.replace(tmp, path)
+    atomic_save({"state": {k: v.detach().cpu() for k, v in model.state_dict().items()}, "history": history}, path)
     return model.eval(), history
 
 

@@ -32,20 +32,27 @@ def run_path(config: RunConfig, data_key: str = "") -> Path:
     return runs_dir() / f"{cfg.method}-{cfg.cache_key()}{'-' + data_key if data_key else ''}.pt"
 
 
-def save_run(run: Run, path: Path) -> None:
-    """Write a run atomically: readers never see a half-written file."""
+def atomic_save(obj, path) -> None:
+    """`torch.save` through a temporary file in the same folder and a rename: readers never see
+    a half-written file, and a failed write leaves the old file (and no temporary) behind."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = dict(config=run.config.to_dict(), history=run.history, metrics=run.metrics, status=run.status,
-                   message=run.message, seconds=run.seconds,
-                   state=None if run.model is None else {k: v.detach().cpu() for k, v in run.model.state_dict().items()})
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            torch.save(payload, f)
+            torch.save(obj, f)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def save_run(run: Run, path: Path) -> None:
+    """Write a run atomically (`atomic_save`)."""
+    atomic_save(dict(config=run.config.to_dict(), history=run.history, metrics=run.metrics, status=run.status,
+                     message=run.message, seconds=run.seconds,
+                     state=None if run.model is None else {k: v.detach().cpu() for k, v in run.model.state_dict().items()}),
+                path)
 
 
 def load_run(path: Path, device=None, num_classes: int | None = None) -> Run:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -204,21 +203,13 @@ def _save_checkpoint(path, cfg, parts, g, batches, run, window, step) -> None:
     """Everything the loop needs to go on from `step`, written atomically (process 0 only)."""
     if distributed.rank() > 0:
         return
-    payload = dict(config=cfg.to_dict(), step=step, generator=g.get_state().cpu(), batches=batches.state(),
-                   window=window.cpu(), history=run.history, seconds=run.seconds,
-                   rng_cpu=torch.get_rng_state(),  # the pretext tasks draw rotations and masks from it
-                   rng_cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-                   **{name: part.state_dict() for name, part in parts.items()})
-    path = os.fspath(path)
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(payload, f)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    from .cache import atomic_save  # here: cache imports this module
+
+    atomic_save(dict(config=cfg.to_dict(), step=step, generator=g.get_state().cpu(), batches=batches.state(),
+                     window=window.cpu(), history=run.history, seconds=run.seconds,
+                     rng_cpu=torch.get_rng_state(),  # the pretext tasks draw rotations and masks from it
+                     rng_cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+                     **{name: part.state_dict() for name, part in parts.items()}), path)
 
 
 def _resume(path, cfg, parts, g, batches, run, window) -> int:
