@@ -105,7 +105,9 @@ def main(argv=None) -> int:
                 run = load_or_train(cfg, progress=not args.quiet)
         except ValueError as e:
             raise SystemExit(f"error: {e}") from None
-        if distributed.rank() > 0:  # process 0 reports for all
+        is_first = distributed.rank() == 0
+        distributed.shutdown()
+        if not is_first:  # process 0 reports for all
             return 0 if run.status == "ok" else 3
         out = run_to_json(run)
         if args.json_path:

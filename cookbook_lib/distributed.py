@@ -40,6 +40,8 @@ import torch.distributed as dist
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .device import pick_device
+
 
 def world_size() -> int:
     return dist.get_world_size() if dist.is_available() and dist.is_initialized() else 1
@@ -58,8 +60,6 @@ def setup(device_preference: str = "auto") -> torch.device:
     """Join the process group torchrun describes (env:// rendezvous, one or several machines):
     `nccl` with one GPU per process (`LOCAL_RANK`), `gloo` on CPU. Returns this process's device.
     A no-op returning the preferred device outside torchrun."""
-    from .device import pick_device
-
     device = pick_device(device_preference)
     if not launched():
         return device
@@ -69,6 +69,12 @@ def setup(device_preference: str = "auto") -> torch.device:
     if not dist.is_initialized():
         dist.init_process_group("nccl" if device.type == "cuda" else "gloo")
     return device
+
+
+def shutdown() -> None:
+    """Leave the process group (the end of a torchrun command)."""
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def check_batch(batch_size: int) -> int:
