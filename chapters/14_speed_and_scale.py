@@ -56,6 +56,8 @@ device = pick_device()
 print("device:", device, "| torch", torch.__version__, "| threads:", torch.get_num_threads())
 
 # %% tags=["parameters"]
+# Quick mode: about 25 s on a 2-core CPU for the whole chapter; full mode about 2 min (longer
+# timings, 30 distributed steps); on a GPU the timing cells take seconds.
 QUICK = os.environ.get("COOKBOOK_QUICK") == "1"
 TIMED_STEPS = 4 if QUICK else 20  # timed training steps per setting
 BATCH = 128  # images per step in the timings
