@@ -1,0 +1,370 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 13 · Evaluating an SSL encoder
+#
+# An SSL loss going down says little about whether the representation is useful. To judge
+# an encoder we freeze it and ask what a *small* labelled model can read off its features —
+# or, when there are no labels at all, what the shape of the embedding cloud tells us.
+#
+# In this chapter you will:
+# 1. compare three readers of the same frozen features — **kNN**, a **linear probe** and an
+#    **MLP probe** — while turning the label budget up and down;
+# 2. watch the cheap **online probe** (trained alongside SSL) and the proper **offline
+#    linear probe** rise together over training;
+# 3. choose SimCLR's temperature **without labels** (RankMe, α-ReQ) and with labels (linear
+#    accuracy), and see how often the two choices agree;
+# 4. look at **nearest-neighbour retrieval** with backbone features and with projector features.
+#
+# Paper: *A Cookbook of Self-Supervised Learning*, §3.7 (evaluating SSL models).
+
+# %% [markdown]
+# ## Setup
+
+# %%
+import json
+import os
+
+import matplotlib.pyplot as plt
+import torch
+import torch.nn.functional as F
+
+from IPython.display import display
+from cookbook_lib import RunConfig, evaluate, load_or_train, plots, train
+from cookbook_lib.cache import run_path, save_run
+from cookbook_lib.data import load_dataset
+from cookbook_lib.device import pick_device
+from cookbook_lib.sweep import sweep
+from cookbook_lib.widgets import knob_panel
+
+torch.manual_seed(0)
+print("device:", pick_device(), "| torch", torch.__version__, "| threads:", torch.get_num_threads())
+
+# %% tags=["parameters"]
+# Quick mode (COOKBOOK_QUICK=1, set by the tests): four SimCLR runs of 150 steps on 24-pixel
+# shapes, batch 64 — about a minute for the whole chapter on one CPU core. Full mode: 32-pixel
+# shapes, batch 128, 600 steps, five temperatures: about 1.5 min per run on one free CPU core
+# (10-15 min in all), seconds per run on a GPU.
+QUICK = os.environ.get("COOKBOOK_QUICK") == "1"
+IMAGE_SIZE = 24 if QUICK else 32
+BATCH_SIZE = 64 if QUICK else 128
+STEPS = 150 if QUICK else 600
+LOG_EVERY = 25 if QUICK else 50
+TEMPERATURES = [0.1, 0.5, 2.0] if QUICK else [0.05, 0.1, 0.2, 0.5, 2.0]
+LABELS_PER_CLASS = [5, 50, None]  # None = every training label
+OFFLINE_TRAIN, OFFLINE_TEST = (2000, 1000) if QUICK else (8192, 2048)  # images of the offline probe during training
+SEED = 0
+
+# %% [markdown]
+# One SimCLR configuration is the subject of the chapter (its temperature, 0.1, is the
+# library's default, written out so the chapter does not move if the default is retuned).
+
+# %%
+MAIN = RunConfig(method="simclr", dataset="shapes", image_size=IMAGE_SIZE, batch_size=BATCH_SIZE, steps=STEPS,
+                 log_every=LOG_EVERY, seed=SEED, optimizer="adamw", temperature=0.1)
+data = load_dataset("shapes", IMAGE_SIZE, str(pick_device()))
+print(data)
+
+
+def spearman(a, b) -> float:
+    """Spearman rank correlation of two equal-length lists (no tie correction: ties are rare here)."""
+    ra = torch.tensor(a, dtype=torch.float64).argsort().argsort().double()
+    rb = torch.tensor(b, dtype=torch.float64).argsort().argsort().double()
+    return float(torch.corrcoef(torch.stack([ra, rb]))[0, 1])
+
+
+# %% [markdown]
+# ## Online and offline probes over training
+#
+# Two ways to watch a representation improve while it trains:
+# - the **online probe**: a linear classifier trained *at the same time* as the encoder, on
+#   detached features of the training batches (the labels never reach the encoder). It is
+#   almost free, but it chases a moving target and sees each image only a few times;
+# - the **offline probe**: stop, freeze the encoder, embed a labelled set and fit a linear
+#   classifier to convergence. This is the number papers report, and it costs a full pass.
+#
+# `train(..., callback=...)` calls us at every log step with the live model, so we can fit an
+# offline probe there (on a subset: 2000 train / 1000 test images in quick mode). The run
+# and the offline curve are stored, so reopening the chapter is instant. About 20 s on one
+# CPU core in quick mode.
+
+# %%
+main_path = run_path(MAIN)
+curve_path = main_path.with_name(main_path.stem + "-offline_probe.json")
+
+
+def offline_probe(run, record):
+    """Fit a linear probe on the frozen backbone at this log step (the model goes back to training)."""
+    model = run.model
+    model.eval()
+    h_tr = evaluate.embed(model.backbone, data.train_images[:OFFLINE_TRAIN])
+    h_te = evaluate.embed(model.backbone, data.test_images[:OFFLINE_TEST])
+    model.train()
+    offline[record["step"]] = evaluate.linear_probe(h_tr, data.train_labels[:OFFLINE_TRAIN], h_te,
+                                                    data.test_labels[:OFFLINE_TEST], steps=200)
+
+
+if main_path.exists() and curve_path.exists():
+    main = load_or_train(MAIN)
+    offline = {int(k): v for k, v in json.loads(curve_path.read_text()).items()}
+else:
+    offline = {}
+    main = train(MAIN, callback=offline_probe)
+    save_run(main, main_path)
+    curve_path.write_text(json.dumps(offline))
+
+steps = [r["step"] for r in main.history]
+online = [r["online_probe_acc"] for r in main.history]
+offline_curve = [offline[s] for s in steps]
+fig, ax = plt.subplots(figsize=(6, 3.5))
+ax.plot(steps, online, "o-", label="online probe (trained during SSL)")
+ax.plot(steps, offline_curve, "s-", label="offline linear probe (frozen, refit)")
+ax.axhline(evaluate.chance(data.test_labels), color="grey", ls=":", label="chance")
+ax.set(xlabel="SSL training step", ylabel="test accuracy (shape)", title="SimCLR: online vs offline probe")
+ax.legend()
+plt.show()
+for s, a, b in zip(steps, online, offline_curve):
+    print(f"step {s:4d}: online {a:.3f}  offline {b:.3f}")
+
+# %% [markdown]
+# **What to notice**
+# - Both curves rise as SSL trains: the online probe is a fair, free progress bar.
+# - The offline probe sits above the online one. The online probe is fit to a moving
+#   encoder with a few hundred noisy minibatch steps; the offline probe is fit to
+#   convergence on a fixed one. Compare runs with the same kind of probe, never across kinds.
+
+# %%
+rho_curve = spearman(online, offline_curve)
+print(f"online: {online[0]:.3f} → {online[-1]:.3f}; offline: {offline_curve[0]:.3f} → {offline_curve[-1]:.3f}; "
+      f"Spearman(online, offline) over {len(steps)} log steps = {rho_curve:.2f} (must be > 0)")
+assert online[-1] > online[0] + 0.03 and offline_curve[-1] > offline_curve[0] + 0.02, (online, offline_curve)
+assert rho_curve > 0, rho_curve
+
+# %% [markdown]
+# ## kNN, linear or MLP probe — and how many labels?
+#
+# Three readers of the same frozen backbone features $h$ (standardised per dimension for the
+# probes):
+# - **kNN** (Wu et al. 2018, arXiv 1805.01978): find the $k = 20$ training images with the
+#   highest cosine similarity and let each vote for its class with weight
+#   $\exp(\cos(h, h_j)/\tau)$, $\tau = 0.07$. No training at all, but it only works if the
+#   label is a *neighbourhood* property of the features;
+# - **linear probe**: softmax regression $p(y \mid h) = \mathrm{softmax}(W h + b)$. It measures
+#   what is *linearly* readable — the standard protocol;
+# - **MLP probe**: one hidden layer of 512 ReLU units. It can read more, but it is a model in
+#   its own right: with few labels it can fit them by heart.
+#
+# We give each reader 5 labels per class, 50 labels per class, or every label (8192 images).
+# About 10 s on one CPU core.
+
+# %%
+h_tr, z_tr = main.embed(data.train_images)
+h_te, z_te = main.embed(data.test_images)
+budget = {}
+for n in LABELS_PER_CLASS:
+    if n is None:
+        idx = torch.arange(len(h_tr))
+    else:
+        idx = torch.cat([torch.nonzero(data.train_labels == c)[:n, 0] for c in range(data.num_classes)])
+    x, y = h_tr[idx], data.train_labels[idx]
+    budget[len(idx)] = dict(kNN=evaluate.knn(x, y, h_te, data.test_labels, k=min(20, len(idx))),
+                            linear=evaluate.linear_probe(x, y, h_te, data.test_labels),
+                            MLP=evaluate.mlp_probe(x, y, h_te, data.test_labels))
+    print(f"{len(idx):5d} labels: " + "  ".join(f"{k} {v:.3f}" for k, v in budget[len(idx)].items()))
+
+fig, ax = plt.subplots(figsize=(6, 3.5))
+for reader in ("kNN", "linear", "MLP"):
+    ax.plot(list(budget), [budget[n][reader] for n in budget], "o-", label=reader)
+ax.axhline(evaluate.chance(data.test_labels), color="grey", ls=":", label="chance")
+ax.set(xscale="log", xlabel="labelled training images", ylabel="test accuracy (shape)",
+       title="three probes of the same frozen SimCLR backbone")
+ax.legend()
+plt.show()
+
+# %% [markdown]
+# **What to notice**
+# - With a handful of labels the three readers are within a few points of each other: the
+#   MLP's extra capacity buys nothing, because it fits the few labelled points perfectly
+#   (100 % training accuracy) and the rest is guesswork. Its edge appears only with many
+#   labels — so a large MLP-over-linear gap says "the information is there, but not linearly";
+#   a gap at small budgets would mostly be noise.
+# - kNN trails the linear probe here: a short SimCLR run on `shapes` has not yet made the
+#   shape a *neighbourhood* property — colour and position still decide a lot of who is near
+#   whom (the retrieval grid below shows it).
+# - Report the protocol and the label budget with any accuracy: the ranking of two encoders
+#   can change between kNN and a linear probe.
+
+# %%
+few, full = budget[min(budget)], budget[max(budget)]
+print(f"{min(budget)} labels: MLP − linear = {few['MLP'] - few['linear']:+.3f} (must be < +0.03: no gain)")
+print(f"{max(budget)} labels: MLP − linear = {full['MLP'] - full['linear']:+.3f} (must be > +0.02); "
+      f"linear − kNN = {full['linear'] - full['kNN']:+.3f} (must be > 0)")
+assert few["MLP"] - few["linear"] < 0.03, few
+assert full["MLP"] > full["linear"] + 0.02 and full["linear"] > full["kNN"], full
+assert full["linear"] > few["linear"] + 0.05, (few, full)
+
+# %% [markdown]
+# ## Choosing the temperature: by RankMe or by accuracy?
+#
+# Tuning a hyper-parameter by linear accuracy needs labels. **RankMe** (Garrido et al. 2022,
+# arXiv 2210.02885) needs none: with $\sigma_k$ the singular values of the $N \times d$ matrix
+# of embeddings and $p_k = \sigma_k / \sum_j \sigma_j$,
+#
+# $$\mathrm{RankMe}(Z) = \exp\Big(-\sum_k p_k \log p_k\Big),$$
+#
+# the effective number of directions the embeddings use (1 for a point, $d$ for a round
+# cloud). **α-ReQ** (Agrawal et al. 2022, arXiv 2202.05808) fits a power law
+# $\sigma_k^2 \propto k^{-\alpha}$ to the eigenvalue spectrum: a small $\alpha$ is a flat
+# spectrum (many directions), a large $\alpha$ a spectrum dominated by a few. Both are
+# computed on test embeddings of the projector output, without a single label.
+#
+# We sweep SimCLR's temperature (the 0.1 run is the one above, loaded from the cache) and ask
+# which temperature each criterion would pick. About 25 s on one CPU core in quick mode.
+
+# %%
+result = sweep(MAIN, {"temperature": TEMPERATURES})
+rows = [r for r in result.rows if r["status"] == "ok"]
+temps = [r["temperature"] for r in rows]
+acc, rank, alpha = ([r[k] for r in rows] for k in ("linear_acc", "rankme", "alpha_req"))
+result.table(["temperature", "linear_acc", "knn_acc", "rankme", "alpha_req", "embedding_std"])
+
+# %%
+fig, axes = plt.subplots(1, 3, figsize=(11, 3.2), layout="constrained")
+for ax, values, name in zip(axes, (acc, rank, alpha), ("linear accuracy (labels)", "RankMe (no labels)",
+                                                        "α-ReQ (no labels)")):
+    ax.plot(temps, values, "o-")
+    ax.set(xscale="log", xlabel="SimCLR temperature", title=name)
+plt.show()
+rho = spearman(rank, acc)
+pick_acc, pick_rank = temps[acc.index(max(acc))], temps[rank.index(max(rank))]
+print(f"Spearman(RankMe, linear acc) over {len(temps)} temperatures = {rho:.2f}")
+print(f"accuracy picks τ = {pick_acc}, RankMe picks τ = {pick_rank} "
+      f"(accuracy at RankMe's pick: {acc[temps.index(pick_rank)]:.3f} vs best {max(acc):.3f})")
+
+# %% [markdown]
+# **What to notice**
+# - The hottest temperature spreads the embeddings over the fewest directions: the softmax
+#   barely tells the positive from the negatives, the uniformity pressure weakens, and RankMe
+#   falls — together with accuracy.
+# - RankMe ranks the temperatures much as accuracy does, without looking at a label. It is
+#   a *necessary* condition, not a sufficient one: a high rank of useless directions is
+#   possible (chapter 05's collapsed VICReg keeps its rank in noise), so use it to rule out
+#   bad settings, then confirm the winner with a probe.
+# - α-ReQ does *not* agree here: the too-hot run has the smallest α, which on its own would
+#   read as the flattest, richest spectrum. α-ReQ fits only the slope of the middle of the
+#   spectrum (ranks 5 %–80 %), while RankMe is dominated by how much the leading directions
+#   take; a few strong directions plus a flat tail gives a low RankMe *and* a small α. Look at
+#   the spectrum (`plots.spectrum`) before trusting either number, and never compare them
+#   across methods with different projectors.
+
+# %%
+hot = temps.index(max(temps))
+print(f"RankMe of the hottest τ={temps[hot]}: {rank[hot]:.1f} (must be the lowest; others: "
+      f"{[round(v, 1) for i, v in enumerate(rank) if i != hot]})")
+assert all(rank[hot] < v for i, v in enumerate(rank) if i != hot), rank
+assert acc[hot] < max(acc), acc
+assert rho > 0, rho
+
+# %% [markdown]
+# Try a temperature yourself: the panel trains the same configuration with your value
+# (about 15 s on one CPU core at the quick-mode size) and draws its dashboard.
+
+# %%
+knob_panel(MAIN, knobs=("temperature",), steps=STEPS)
+
+# %% [markdown]
+# ## Retrieval: backbone or projector features?
+#
+# Retrieval is the kNN probe made visible. For a few query test images we show the 6 other
+# test images with the highest cosine similarity, once with the backbone output $h$ (256
+# dimensions, what we probe) and once with the projector output $z$ (128 dimensions, what the
+# loss sees). We also count, over 512 queries, how often a neighbour has the query's shape
+# (precision@6), and fit the linear probe on $z$ as well. About 4 s.
+
+# %%
+def neighbours(features, queries, k=6):
+    """Indices (len(queries), k) of the k most cosine-similar test images, the query itself excluded."""
+    f = F.normalize(features.float(), dim=1)
+    sim = f[queries] @ f.T
+    sim[torch.arange(len(queries)), queries] = -2.0
+    return sim.topk(k, dim=1).indices
+
+
+def precision_at_k(features, queries, k=6):
+    nn_idx = neighbours(features, queries, k)
+    return float((data.test_labels[nn_idx] == data.test_labels[queries, None]).float().mean())
+
+
+queries = torch.arange(5) * 37
+figs = {}
+for name, feats in (("backbone h", h_te), ("projector z", z_te)):
+    nn_idx = neighbours(feats, queries)
+    order = torch.cat([queries[:, None], nn_idx], dim=1).flatten()
+    titles = ["query: " + data.class_names[int(data.test_labels[i])] if j % 7 == 0
+              else data.class_names[int(data.test_labels[i])] for j, i in enumerate(order.tolist())]
+    figs[name] = plots.image_grid(data.test_images[order], nrow=7, titles=titles,
+                                  title=f"6 nearest test neighbours by cosine similarity of the {name}")
+    display(figs[name])
+
+many = torch.arange(512) * (len(h_te) // 512)
+prec = {name: precision_at_k(f, many) for name, f in (("backbone", h_te), ("projector", z_te))}
+print(f"precision@6 (neighbour has the query's shape): backbone {prec['backbone']:.3f}, "
+      f"projector {prec['projector']:.3f}, chance {evaluate.chance(data.test_labels):.3f}")
+lin_z = evaluate.linear_probe(z_tr, data.train_labels, z_te, data.test_labels)
+print(f"linear probe: backbone h {main.metrics['linear_acc']:.3f}, projector z {lin_z:.3f}")
+
+# %% [markdown]
+# **What to notice**
+# - The neighbours share more than the shape: the background colour and the position are
+#   often what they have in common. Retrieval shows *which* invariances the encoder has
+#   learned, something one accuracy number hides.
+# - The projector output $z$ is trained to be invariant to the augmentations, and in doing so
+#   throws away information the backbone keeps (the "guillotine" effect of §3.2, chapter
+#   10): the linear probe on $z$ is several points below the one on $h$. In retrieval the two are close after
+#   so short a run — the neighbours of both are chosen mostly by colour — but probes and
+#   retrieval should use the backbone.
+
+# %%
+print(f"precision@6 must beat chance + 0.02 for the backbone: {prec['backbone']:.3f} > "
+      f"{evaluate.chance(data.test_labels) + 0.02:.3f}; linear probe h − z = "
+      f"{main.metrics['linear_acc'] - lin_z:+.3f} (must be > +0.02)")
+assert prec["backbone"] > evaluate.chance(data.test_labels) + 0.02, prec
+assert main.metrics["linear_acc"] > lin_z + 0.02, (main.metrics["linear_acc"], lin_z)
+
+# %% [markdown]
+# ## Exercises
+# 1. Add `mlp_probe(..., hidden=64)` and `weight_decay=0.05` to the label-budget experiment: does
+#    a smaller or more regularised MLP stop overfitting 30 labels?
+# 2. Extend the temperature sweep to 0.02 and 5.0. Does RankMe still pick a good temperature
+#    at both extremes? Where does α-ReQ disagree?
+# 3. Compute the offline probe on the projector output $z$ at every log step as well: does the
+#    gap between backbone and projector grow over training?
+# 4. Replace the linear probe by `evaluate.fine_tune` for the final model: how much does
+#    updating the backbone with 50 labels per class add?
+#
+# ## Summary
+# - Evaluate frozen features with a **linear probe** and report the label budget; kNN is cheap
+#   and label-local, an MLP probe reads more but only pays off with many labels.
+# - The **online probe** tracks the offline probe's trend for free: use it as the progress bar,
+#   the offline probe as the number.
+# - **RankMe** and **α-ReQ** rank hyper-parameters without labels; RankMe picked out the
+#   too-hot temperature here and ranked the others as accuracy did, while α-ReQ's slope did not.
+#   Use them to prune, then confirm with a probe.
+# - Probe and retrieve from the **backbone**, not the projector; look at retrieval grids to see
+#   *what* the encoder groups together (here: colour as much as shape).
+#
+# Paper: *A Cookbook of Self-Supervised Learning*, §3.7 (evaluation: kNN, linear and MLP
+# probes, online probes, and label-free criteria such as RankMe and α-ReQ).
