@@ -313,7 +313,8 @@ def bars(table: dict, ylabel: str = "accuracy", title: str | None = None, refere
     """
     series = list(table)
     groups = list(dict.fromkeys(gname for s in series for gname in table[s]))
-    fig, ax = _axes(ax, (1.3 * len(groups) * max(1, len(series)) / 2 + 2.5, 3.8))
+    # wide enough for the bars and for each group's tick label (≈ 1.6 in each)
+    fig, ax = _axes(ax, (max(1.3 * len(groups) * max(1, len(series)) / 2, 1.6 * len(groups)) + 2.5, 3.8))
     width = 0.8 / max(1, len(series))
     for i, s in enumerate(series):
         xs = np.arange(len(groups)) + (i - (len(series) - 1) / 2) * width
