@@ -65,11 +65,13 @@ def _accuracy(model, x, y) -> float:
     return float((model(x).argmax(1) == y).float().mean())
 
 
-def _probe(make_head, train_x, train_y, test_x, test_y, steps, lr, weight_decay, batch_size, seed) -> float:
-    """Fit `make_head(in_dim, num_classes)` on frozen, standardised features; test accuracy."""
+def _probe(make_head, train_x, train_y, test_x, test_y, steps, lr, weight_decay, batch_size, seed,
+           per_class=False):
+    """Fit `make_head(in_dim, num_classes)` on frozen, standardised features; test accuracy
+    (a list with one accuracy per class, NaN for a class absent from the test set, if per_class)."""
     train_x, test_x = train_x.float(), test_x.float()
     if not _finite(train_x, test_x):
-        return float("nan")
+        return [float("nan")] * (int(train_y.max()) + 1) if per_class else float("nan")
     train_x, test_x = _standardize(train_x, test_x)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
@@ -77,17 +79,23 @@ def _probe(make_head, train_x, train_y, test_x, test_y, steps, lr, weight_decay,
     with torch.enable_grad():
         _fit(head, train_x, train_y, steps, lr, weight_decay, batch_size, seed)
     head.eval()
+    if per_class:
+        with torch.no_grad():
+            hit = (head(test_x).argmax(1) == test_y).float()
+        return [float(hit[test_y == c].mean()) if bool((test_y == c).any()) else float("nan")
+                for c in range(int(train_y.max()) + 1)]
     return _accuracy(head, test_x, test_y)
 
 
 def linear_probe(train_x, train_y, test_x, test_y, steps: int = 300, lr: float = 0.01,
-                 weight_decay: float = 1e-4, seed: int = 0) -> float:
+                 weight_decay: float = 1e-4, seed: int = 0, per_class: bool = False):
     """Test accuracy of a linear classifier trained on frozen, standardised features.
 
     Full-batch AdamW with a cosine schedule, on the features' device (seconds on a CPU for
-    10k × 512 features). NaN when the features hold NaN/inf.
+    10k × 512 features). NaN when the features hold NaN/inf. per_class=True returns a list:
+    the accuracy on each class's test images (recall), from the same fitted probe.
     """
-    return _probe(nn.Linear, train_x, train_y, test_x, test_y, steps, lr, weight_decay, None, seed)
+    return _probe(nn.Linear, train_x, train_y, test_x, test_y, steps, lr, weight_decay, None, seed, per_class)
 
 
 def mlp_probe(train_x, train_y, test_x, test_y, hidden: int = 512, steps: int = 500, lr: float = 1e-3,

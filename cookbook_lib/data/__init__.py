@@ -102,3 +102,39 @@ def load_dataset(name: str = "shapes", image_size: int = 32, device: str = "cpu"
     else:
         raise ValueError(f"unknown dataset {name!r}: choose shapes, digits, cifar10, cifar100, stl10 or imagefolder")
     return ImageData(name, xtr.to(device), ytr.to(device), xte.to(device), yte.to(device), tuple(names))
+
+
+def long_tailed(data: ImageData, ratio: float, size: int, seed: int = 0) -> ImageData:
+    """A class-imbalanced subset of `data`'s training split, of `size` images in all.
+
+    Class i (in label order) keeps a share proportional to ratio^(-i/(C-1)), the
+    exponential profile of long-tailed benchmarks (Cui et al. 2019, arXiv 1901.05555; used
+    for SSL by Liu et al. 2021, arXiv 2110.05025): the first class has `ratio` times as many
+    images as the last, and ratio=1 gives a balanced subset. Every class keeps at least one
+    image. The test split is left as it is (balanced), so a probe measures every class alike.
+    Raises ValueError, before any work, when ratio < 1 or a class has fewer images than its share.
+    """
+    if not ratio >= 1:
+        raise ValueError(f"ratio={ratio!r}: the imbalance ratio (largest class / smallest class) must be ≥ 1")
+    labels = data.train_labels.cpu()
+    num_classes = data.num_classes
+    if not num_classes <= size <= len(labels):
+        raise ValueError(f"size={size!r}: must be between {num_classes} (one image per class) and {len(labels)}")
+    share = torch.tensor([ratio ** (-i / max(num_classes - 1, 1)) for i in range(num_classes)], dtype=torch.float64)
+    counts = (share / share.sum() * size).floor().long().clamp(min=1)
+    for c in range(size - int(counts.sum())):  # what rounding down left over: one more each, head first
+        counts[c % num_classes] += 1
+    counts[0] -= int(counts.sum()) - size  # a tail clamped up to one image each is paid for by the head
+    g = torch.Generator().manual_seed(seed)
+    keep = []
+    for c in range(num_classes):
+        pool = (labels == c).nonzero().flatten()
+        if len(pool) < counts[c]:
+            raise ValueError(f"ratio={ratio}, size={size}: class {data.class_names[c]!r} needs {int(counts[c])} "
+                             f"images but has {len(pool)}; use a smaller size")
+        keep.append(pool[torch.randperm(len(pool), generator=g)[:counts[c]]])
+    idx = torch.cat(keep)
+    idx = idx[torch.randperm(len(idx), generator=g)].to(data.train_labels.device)
+    return ImageData(data.name, data.train_images[idx], data.train_labels[idx], data.test_images, data.test_labels,
+                     data.class_names, {k: v[idx] for k, v in data.train_factors.items()}, data.test_factors,
+                     data.factor_classes)
