@@ -97,6 +97,7 @@ class RunConfig:
     predictor_depth: int = knob(2, "layers of the predictor of byol, simsiam and nnclr: 0 = no predictor, 1 = linear", range=(0, 6))
     predictor_width: int = knob(512, "hidden width of the predictor", range=(8, 8192), log=True)
     predictor_lr_mult: float = knob(1.0, "the predictor learns at lr × this (a fast predictor can stand in for the EMA teacher, §3.4)", range=(0.01, 100.0), log=True)
+    direct_predictor: bool = knob(False, "byol, simsiam: DirectPred (Tian, Chen & Ganguli 2021, arXiv 2102.06810): a linear predictor set from the eigendecomposition of a running correlation of the embeddings, not learned (predictor_width and predictor_lr_mult are unused; predictor_depth must be ≥ 1)")
     # DINO
     dino_center: bool = knob(True, "DINO: centre the teacher's logits (subtract an EMA of their batch mean) before sharpening")
     student_temp: float = knob(0.1, "DINO: softmax temperature of the student", range=(0.01, 10.0), log=True)

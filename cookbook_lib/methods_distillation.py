@@ -5,8 +5,9 @@ another view of the same image. Nothing in the loss forbids the trivial answer (
 → the same vector); what prevents this collapse is the asymmetry between the branches — a
 predictor, a stop-gradient, a slowly moving EMA teacher, DINO's centring and sharpening,
 SimDINO's coding-rate term. The knobs `predictor_depth`, `predictor_width`,
-`predictor_lr_mult`, `stop_gradient`, `ema_momentum`, `ema_schedule`, `dino_center`,
-`student_temp`, `teacher_temp`, `center_momentum` switch them off one at a time.
+`predictor_lr_mult`, `direct_predictor`, `stop_gradient`, `ema_momentum`, `ema_schedule`,
+`dino_center`, `student_temp`, `teacher_temp`, `center_momentum` switch them off one at a
+time.
 
 Views: students see every view (multi-crop included), teachers the two large views; the
 loss is the mean over (teacher view i, student view j ≠ i) pairs.
@@ -29,6 +30,40 @@ def _pairs(loss_fn, students, targets):
     return torch.stack(terms).mean()
 
 
+class DirectPredictor(nn.Module):
+    """DirectPred (Tian, Chen & Ganguli 2021, "Understanding self-supervised learning
+    dynamics without contrastive pairs", arXiv 2102.06810): a linear predictor that is not
+    learned but set at every training forward pass from the embeddings z it is applied to.
+
+    F ← ρ·F + (1 − ρ)·mean(z zᵀ) (uncentred, no gradient; ρ = `RHO`), F = U diag(s) Uᵀ,
+    W = U diag(p) Uᵀ with p_j = √(max(s_j, 0) / max s) + ε (ε = `EPS`; the paper's
+    √s_j + ε·max √s divided by max √s, a scale the cosine loss ignores); output z W.
+    `corr` (F) and `weight` (W) are buffers: no trainable parameters, saved in state_dict.
+    In eval mode W stays as it is.
+    """
+
+    RHO, EPS = 0.3, 0.1
+
+    def __init__(self, dim: int):
+        super().__init__()
+        self.register_buffer("corr", torch.zeros(dim, dim))
+        self.register_buffer("weight", torch.eye(dim))
+
+    @torch.no_grad()
+    def update(self, z: torch.Tensor) -> None:
+        with torch.autocast(z.device.type, enabled=False):
+            z = gather(z.detach().float())  # the global batch under torchrun
+            self.corr.mul_(self.RHO).add_(z.T @ z / len(z), alpha=1 - self.RHO)
+            s, u = torch.linalg.eigh(self.corr.double())
+            p = (s.clamp_min(0) / s.max().clamp_min(1e-12)).sqrt() + self.EPS
+            self.weight.copy_((u * p) @ u.T)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        if self.training:
+            self.update(z)
+        return z @ self.weight.to(z.dtype)
+
+
 class BYOL(TeacherStudent):
     """BYOL (Grill et al. 2020, "Bootstrap Your Own Latent", arXiv 2006.07733).
 
@@ -37,6 +72,8 @@ class BYOL(TeacherStudent):
     `ema_schedule`). loss = mean over view pairs of `losses.byol(p_j, z'_i)` = 2 − 2 cos.
     With `ema_momentum=0` the target is the online network itself and `stop_gradient`
     decides whether it is detached; without predictor and EMA it collapses (§3.4).
+    `direct_predictor=True`: the predictor is a `DirectPredictor` (set, not learned);
+    `predictor_depth` then only has to be ≥ 1 and the other predictor knobs are unused.
     """
 
     uses_predictor = True
@@ -44,7 +81,11 @@ class BYOL(TeacherStudent):
     def __init__(self, config, num_classes: int):
         super().__init__(config, num_classes)
         d = self.embedding_dim
-        self.predictor = mlp(d, config.predictor_depth, config.predictor_width, d)
+        if config.direct_predictor and config.predictor_depth == 0:
+            raise ValueError("direct_predictor=True sets a linear predictor: it needs predictor_depth ≥ 1 "
+                             "(predictor_depth=0 means no predictor)")
+        self.predictor = (DirectPredictor(d) if config.direct_predictor
+                          else mlp(d, config.predictor_depth, config.predictor_width, d))
         self.make_teacher(("backbone", "projector"))
 
     def lr_mults(self) -> dict:

@@ -1,0 +1,337 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 11 · Teacher-student tricks: the EMA, the predictor, and DirectPred
+#
+# Chapter 04 showed that BYOL without a predictor *and* without an EMA teacher collapses.
+# This chapter looks at the two remaining pieces as a trade-off. The teacher's EMA makes the
+# target move slowly; the predictor has to keep up with it. If the target does not move
+# slowly (`ema_momentum=0`), the predictor must be fast or expressive enough to do the job
+# on its own.
+#
+# In this chapter you will:
+# 1. sweep BYOL's `ema_momentum` with a **linear** predictor and watch the embedding lose
+#    directions as the teacher speeds up;
+# 2. rescue the no-EMA run by letting the predictor learn 10× faster (`predictor_lr_mult`);
+# 3. compare a linear and an MLP predictor without EMA;
+# 4. replace the learned predictor by **DirectPred**, a linear predictor computed, not
+#    learned, from the correlation of the embeddings.
+#
+# Paper: *A Cookbook of Self-Supervised Learning*, §3.4 (teacher-student tricks).
+
+# %% [markdown]
+# ## Setup
+
+# %%
+import math
+import os
+
+import matplotlib.pyplot as plt
+import torch
+
+from cookbook_lib import RunConfig, load_or_train, plots
+from cookbook_lib.device import pick_device
+from cookbook_lib.sweep import sweep
+from cookbook_lib.widgets import knob_panel
+
+torch.manual_seed(0)
+print("device:", pick_device(), "| torch", torch.__version__, "| threads:", torch.get_num_threads())
+
+# %% tags=["parameters"]
+# Quick mode (COOKBOOK_QUICK=1, set by the tests): seven BYOL runs of 100 steps on 24-pixel
+# shapes, about 5 s each (training + evaluation) on a 2-core CPU, about 45 s for the chapter.
+# Full mode: 32-pixel shapes, batch 128, 300 steps, about 1 min per run on one free CPU
+# core, so about 8 min in all, and a few seconds per run on a GPU.
+QUICK = os.environ.get("COOKBOOK_QUICK") == "1"
+IMAGE_SIZE = 24 if QUICK else 32
+BATCH_SIZE = 64 if QUICK else 128
+STEPS = 100 if QUICK else 300
+LOG_EVERY = 20 if QUICK else 25
+SEED = 0
+
+# %% [markdown]
+# Every run starts from BYOL with the optimiser written out (so the chapter does not move if
+# the library's defaults are retuned). We judge collapse by two numbers measured on the
+# test images' embeddings $z$ (the projector output, $d = 128$):
+# - **embedding std × √d**: the std over images of the l2-normalised embedding, averaged
+#   over dimensions, times $\sqrt d$; about 1 when the embeddings spread over all
+#   directions, 0 when every image gets the same vector;
+# - **RankMe** (Garrido et al. 2022, arXiv 2210.02885): the effective number of directions
+#   the embeddings use, from 1 to $d$.
+#
+# Both show a collapse after a few dozen steps, long before a probe accuracy would (at this
+# budget BYOL is only a few points above a random network on the probe, see
+# `benchmarks/RESULTS.md`).
+
+# %%
+BASE = RunConfig(method="byol", dataset="shapes", image_size=IMAGE_SIZE, batch_size=BATCH_SIZE, steps=STEPS,
+                 log_every=LOG_EVERY, seed=SEED, optimizer="adamw", lr=2e-3, weight_decay=1e-4,
+                 embedding_dim=128, ema_momentum=0.99, predictor_depth=2)
+D = BASE.embedding_dim
+LINEAR = BASE.replace(predictor_depth=1)  # a single Linear(128, 128) predictor
+
+
+def std_d(run) -> float:
+    """Embedding std × √d of a run's test embeddings (≈ 1 healthy, 0 collapsed)."""
+    return run.metrics["embedding_std"] * math.sqrt(D)
+
+
+def report(runs: dict) -> None:
+    print(f"{'run':42s} {'last loss':>9s} {'std × √d':>9s} {'RankMe':>7s} {'linear acc':>10s}")
+    for name, r in runs.items():
+        print(f"{name:42s} {r.history[-1]['loss']:9.3f} {std_d(r):9.3f} {r.metrics['rankme']:7.1f} "
+              f"{r.metrics['linear_acc']:10.3f}")
+
+
+# %% [markdown]
+# ## How slow must the teacher be?
+#
+# The teacher's weights $\xi$ follow the student's $\theta$ with momentum $m$:
+# $\xi \leftarrow m\,\xi + (1-m)\,\theta$. With $m = 0.99$ the teacher averages the student
+# over the last ~100 steps; with $m = 0$ it *is* the student (with a stop-gradient). The
+# predictor $q$ maps the student's embedding to a guess of the teacher's,
+# $\mathcal L = 2 - 2\cos\big(q(z_\theta(x)),\ \operatorname{sg}(z_\xi(x'))\big)$.
+#
+# **First, what the default does.** With the library's default predictor (a 2-layer MLP,
+# learning at the base lr) BYOL does *not* collapse at `ema_momentum=0` on this budget
+# (you will see it in the section "Linear or MLP predictor?"): the MLP predictor adapts
+# fast enough on its own. To see the EMA matter we need a weaker predictor, so this sweep
+# uses a **linear** one (`predictor_depth=1`). Three runs, about 18 s on a 2-core CPU in
+# quick mode.
+
+# %%
+ema_sweep = sweep(LINEAR, {"ema_momentum": [0.99, 0.9, 0.0]})
+ema_sweep.table(["ema_momentum", "embedding_std", "rankme", "linear_acc"])
+
+# %%
+ema_runs = {f"linear predictor, ema_momentum={r.config.ema_momentum:g}": r for r in ema_sweep.runs}
+report(ema_runs)
+fig, ax = plt.subplots(1, 2, figsize=(10, 3.6))
+by_m = sorted(ema_sweep.runs, key=lambda r: r.config.ema_momentum)  # the teacher slows down left to right
+ticks = [f"{r.config.ema_momentum:g}" for r in by_m]
+ax[0].plot(range(len(by_m)), [std_d(r) for r in by_m], "o-")
+ax[0].axhline(1, color="grey", ls=":", label="spread over all directions")
+ax[0].set(title="embedding std × √d vs teacher momentum", ylabel="std × √d", ylim=(0, 1.1))
+ax[0].legend(loc="center right")
+ax[1].plot(range(len(by_m)), [r.metrics["rankme"] for r in by_m], "o-", color="C1")
+ax[1].set(title="RankMe vs teacher momentum", ylabel="RankMe (of d = 128)", ylim=(0, None))
+for a in ax:
+    a.set_xticks(range(len(by_m)), ticks)
+    a.set_xlabel("ema_momentum (0: teacher = student; 0.99: slow teacher)")
+    a.grid(alpha=0.3)
+fig.tight_layout()
+
+# %% [markdown]
+# **What to notice**
+# - With a linear predictor, the faster the teacher, the fewer directions the embedding
+#   keeps: RankMe and the std both fall from $m = 0.99$ to $m = 0$. It is a *partial*
+#   (dimensional) collapse, not the total one of chapter 04: the linear predictor still
+#   breaks the symmetry between the branches, just not well.
+# - $m = 0.9$ (a teacher that averages over ~10 steps) is already almost as bad as no EMA
+#   at this budget; the benefit comes from averaging over many steps.
+
+# %%
+if QUICK:
+    slow, fast = ema_sweep.runs[0], ema_sweep.runs[2]
+    print(f"std × √d: ema 0.99 {std_d(slow):.3f} vs ema 0 {std_d(fast):.3f} (must be > 1.4×)")
+    print(f"RankMe:   ema 0.99 {slow.metrics['rankme']:.1f} vs ema 0 {fast.metrics['rankme']:.1f} (must be > 1.4×)")
+    assert std_d(slow) > 1.4 * std_d(fast), (std_d(slow), std_d(fast))
+    assert slow.metrics["rankme"] > 1.4 * fast.metrics["rankme"], (slow.metrics, fast.metrics)
+
+# %% [markdown]
+# ## A fast predictor instead of a slow teacher
+#
+# The cookbook's §3.4 reports that the EMA is not needed if the predictor learns faster
+# than the rest of the network (Chen & He 2020, arXiv 2011.10566, and Tian et al. 2021,
+# arXiv 2102.06810, make the same observation). `predictor_lr_mult` multiplies the
+# predictor's learning rate. One new run, about 5 s on a 2-core CPU in quick mode.
+
+# %%
+no_ema = LINEAR.replace(ema_momentum=0.0)
+lr_runs = {
+    "linear, ema 0, predictor_lr_mult=1": load_or_train(no_ema),
+    "linear, ema 0, predictor_lr_mult=10": load_or_train(no_ema.replace(predictor_lr_mult=10.0)),
+    "linear, ema 0.99, predictor_lr_mult=1": load_or_train(LINEAR),
+}
+report(lr_runs)
+plots.history(list(lr_runs.values()), labels=list(lr_runs), keys=("loss", "rankme", "embedding_std"))
+
+# %% [markdown]
+# **What to notice**
+# - Without EMA, a predictor that learns 10× faster doubles RankMe and the std: it does what
+#   the slow teacher did (compare the ema 0.99 line), and a little more.
+# - The loss of the collapsing run is the *lowest*: fewer directions are easier to predict.
+#   Watch the collapse measures, not the loss.
+
+# %%
+if QUICK:
+    m1, m10 = lr_runs["linear, ema 0, predictor_lr_mult=1"], lr_runs["linear, ema 0, predictor_lr_mult=10"]
+    print(f"std × √d: mult 10 {std_d(m10):.3f} vs mult 1 {std_d(m1):.3f} (must be > 1.4×)")
+    print(f"RankMe:   mult 10 {m10.metrics['rankme']:.1f} vs mult 1 {m1.metrics['rankme']:.1f} (must be > 1.5×)")
+    assert std_d(m10) > 1.4 * std_d(m1), (std_d(m10), std_d(m1))
+    assert m10.metrics["rankme"] > 1.5 * m1.metrics["rankme"], (m10.metrics, m1.metrics)
+
+# %% [markdown]
+# Try it: the panel starts from the linear predictor without EMA. Move `predictor_lr_mult`
+# up and down, or bring `ema_momentum` back; `predictor_depth=2` makes the predictor an MLP,
+# and `direct_predictor` swaps the learned predictor for DirectPred (last section).
+# A new setting costs about 8 s on a CPU in quick mode; the settings above load at once.
+
+# %%
+knob_panel(no_ema, knobs=("ema_momentum", "predictor_lr_mult", "predictor_depth", "ema_schedule", "direct_predictor"))
+
+# %% [markdown]
+# ## Linear or MLP predictor?
+#
+# The cookbook notes that a linear predictor is enough for BYOL at scale. Here, at 100
+# steps and without EMA, the two behave very differently. One new run (the MLP predictor,
+# `predictor_depth=2`, hidden width 512), about 5 s on a 2-core CPU in quick mode.
+
+# %%
+depth_runs = {"linear predictor, ema 0": lr_runs["linear, ema 0, predictor_lr_mult=1"],
+              "MLP predictor, ema 0": load_or_train(BASE.replace(ema_momentum=0.0))}
+report(depth_runs)
+plots.history(list(depth_runs.values()), labels=list(depth_runs), keys=("loss", "rankme", "embedding_std"))
+
+# %% [markdown]
+# **What to notice**
+# - The MLP predictor keeps the embedding spread out without any EMA (std × √d near 0.85,
+#   RankMe above 30) while the linear one loses most directions. What helps is not depth as
+#   such: the MLP has more parameters and a hidden layer that can move quickly, which makes it
+#   a fast predictor even at the base lr. That the two come out so far apart is a property of
+#   short trainings; the claim that a linear predictor suffices comes from long ImageNet runs
+#   with an EMA teacher. Only the robust part, MLP ≫ linear at ema 0, is asserted.
+
+# %%
+if QUICK:
+    lin, mlp_run = depth_runs["linear predictor, ema 0"], depth_runs["MLP predictor, ema 0"]
+    print(f"std × √d at ema 0: MLP {std_d(mlp_run):.3f} vs linear {std_d(lin):.3f} (MLP must be > 2× and > 0.6)")
+    assert std_d(mlp_run) > 2 * std_d(lin) and std_d(mlp_run) > 0.6, (std_d(mlp_run), std_d(lin))
+
+# %% [markdown]
+# ## DirectPred: a predictor you do not train
+#
+# Tian, Chen & Ganguli (2021, "Understanding self-supervised learning dynamics without
+# contrastive pairs", arXiv 2102.06810) analysed BYOL/SimSiam with a linear predictor and
+# found that, during training, the predictor's eigenvectors line up with those of the
+# correlation matrix of the embeddings. So they set it directly. With $z$ the online
+# projector's output, keep a running estimate
+#
+# $$F \leftarrow \rho\,F + (1-\rho)\,\tfrac1N \textstyle\sum_i z_i z_i^\top, \qquad
+#   F = U \operatorname{diag}(s)\, U^\top,$$
+#
+# and use the predictor
+#
+# $$W_p = U \operatorname{diag}(p)\, U^\top, \qquad p_j = \sqrt{s_j / \max_k s_k} + \varepsilon .$$
+#
+# The square root boosts weak directions relative to strong ones, and $\varepsilon$ keeps
+# every direction alive. The cookbook's `direct_predictor=True` (BYOL and SimSiam) does
+# this with $\rho = 0.3$, $\varepsilon = 0.1$, at every training step; $W_p$ is a buffer,
+# not a parameter, so the predictor has nothing to learn (`predictor_width` and
+# `predictor_lr_mult` are unused; `predictor_depth` must just be ≥ 1).
+#
+# We compare, at the default teacher momentum 0.99: DirectPred, the learned linear
+# predictor (same shape, learned by gradient descent) and no predictor at all. Two new
+# runs, about 11 s on a 2-core CPU in quick mode.
+
+# %%
+dp_runs = {
+    "DirectPred, ema 0.99": load_or_train(BASE.replace(direct_predictor=True)),
+    "learned linear predictor, ema 0.99": lr_runs["linear, ema 0.99, predictor_lr_mult=1"],
+    "no predictor, ema 0.99": load_or_train(BASE.replace(predictor_depth=0)),
+}
+report(dp_runs)
+dp_model = dp_runs["DirectPred, ema 0.99"].model
+print("trainable predictor parameters:", sum(p.numel() for p in dp_model.predictor.parameters()))
+short = {k: k.replace(", ema 0.99", "").replace("learned linear predictor", "learned linear") for k in dp_runs}
+fig, ax = plt.subplots(1, 2, figsize=(11, 3.8))
+plots.bars({"BYOL, ema 0.99": {short[k]: std_d(r) for k, r in dp_runs.items()}}, ax=ax[0],
+           ylabel="std × √d (≈ 1 spread, 0 collapsed)", title="embedding std × √d")
+plots.bars({"BYOL, ema 0.99": {short[k]: r.metrics["rankme"] for k, r in dp_runs.items()}}, ax=ax[1],
+           ylabel=f"RankMe (of d = {D})", title="RankMe of the embedding")
+for a in ax:
+    a.get_legend() and a.get_legend().remove()
+fig.suptitle("BYOL at ema_momentum 0.99 with three predictors")
+fig.tight_layout()
+
+# %% [markdown]
+# The predictor DirectPred ended with: the eigenvalues $s_j$ of the tracked correlation $F$
+# (relative to the largest) and the eigenvalues $p_j$ it gives the predictor. Instant.
+
+# %%
+s = torch.linalg.eigvalsh(dp_model.predictor.corr.double()).flip(0)
+p = torch.linalg.eigvalsh(dp_model.predictor.weight.double()).flip(0)
+fig, ax = plt.subplots(figsize=(6.5, 3.6))
+ax.semilogy(range(1, D + 1), (s / s[0]).clamp_min(1e-6), label="$s_j / s_1$ (correlation of $z$)")
+ax.semilogy(range(1, D + 1), p, label="$p_j$ (DirectPred's predictor)")
+ax.axhline(0.1, color="grey", ls=":", label="ε = 0.1")
+ax.set(xlabel="direction j (sorted)", ylabel="eigenvalue", title="DirectPred: predictor vs embedding spectrum")
+ax.legend()
+ax.grid(alpha=0.3)
+fig.tight_layout()
+
+# %% [markdown]
+# **What to notice**
+# - DirectPred keeps the embedding far more spread out than the learned linear predictor
+#   and than no predictor, with no predictor parameters at all. (At this budget its RankMe
+#   is also above that of the learned MLP predictor of the previous section, at ema 0.)
+# - The learned linear predictor keeps a slightly larger std than no predictor but a lower
+#   RankMe: at 100 steps a slowly learned linear predictor is no real help even with the EMA.
+# - Its eigenvalues $p_j$ are a compressed copy of the embedding spectrum: a direction with
+#   1 % of the top variance still gets $p_j \approx 0.2$. The predictor amplifies strong
+#   directions a little more than weak ones but never switches a direction off, and that
+#   is enough to stop the slow drift into a few directions.
+# - Without EMA DirectPred is much weaker here: with `ema_momentum=0` (try it in the panel
+#   above: tick `direct_predictor`) it avoids the total collapse of "no predictor" and keeps a larger
+#   std than the learned linear predictor (about 0.46 vs 0.24 in quick mode), but its RankMe
+#   stays as low (about 10). On this budget it needs the slow teacher. The paper reports
+#   DirectPred on par with a learned linear predictor on ImageNet, with an EMA teacher.
+
+# %%
+if QUICK:
+    dp, lin99, none99 = dp_runs.values()
+    print(f"DirectPred: std × √d {std_d(dp):.3f} (must be > 0.6), RankMe {dp.metrics['rankme']:.1f}")
+    print(f"RankMe: DirectPred {dp.metrics['rankme']:.1f} vs learned linear {lin99.metrics['rankme']:.1f} "
+          f"and no predictor {none99.metrics['rankme']:.1f} (must be > 1.5× both)")
+    print(f"std × √d: DirectPred {std_d(dp):.3f} vs no predictor {std_d(none99):.3f} (must be > 1.5×)")
+    assert sum(p.numel() for p in dp_model.predictor.parameters()) == 0
+    assert std_d(dp) > 0.6, std_d(dp)
+    assert dp.metrics["rankme"] > 1.5 * max(lin99.metrics["rankme"], none99.metrics["rankme"]), dp.metrics
+    assert std_d(dp) > 1.5 * std_d(none99), (std_d(dp), std_d(none99))
+
+# %% [markdown]
+# ## Exercises
+# 1. Run the EMA sweep with `ema_schedule="cosine"` (the momentum rises from
+#    `ema_momentum` to 1 over training, as in BYOL). Does starting from 0.9 behave like 0.9
+#    or like 0.99?
+# 2. In the panel, find the smallest `predictor_lr_mult` that keeps the linear predictor's
+#    RankMe above 20 without EMA. Does it change with `steps`?
+# 3. Give the MLP predictor a *slow* learning rate (`predictor_lr_mult=0.1`) at
+#    `ema_momentum=0`. Which of the two collapse measures notices?
+# 4. Train SimSiam with `direct_predictor=True`. Is the stop-gradient still needed
+#    (`stop_gradient=False`)?
+# 5. Change `DirectPredictor.EPS` (in `cookbook_lib/methods_distillation.py`) to 0 and to
+#    0.5 on a scratch copy of the class. What does ε protect against?
+#
+# ## Summary
+# BYOL needs an asymmetry between its branches, and the EMA teacher and the predictor share
+# that job. With a linear predictor, removing the EMA costs most of the embedding's
+# directions; a predictor that learns 10× faster, or an MLP predictor, makes up for it, so
+# the EMA is not essential when the predictor keeps up. DirectPred (Tian, Chen & Ganguli
+# 2021, arXiv 2102.06810) goes further: the predictor need not be learned at all; setting
+# it from the eigendecomposition of the embedding correlation, $W_p = U\operatorname{diag}(p)U^\top$,
+# keeps the embedding spread out with no predictor parameters. Paper: §3.4 of *A Cookbook
+# of Self-Supervised Learning* (Balestriero et al., 2023, arXiv 2304.12210).
