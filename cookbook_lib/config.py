@@ -80,6 +80,7 @@ class RunConfig:
     representation_dim: int = knob(256, "backbone output size (the representation that is probed)", range=(8, 4096), log=True)
     projector_depth: int = knob(2, "linear layers in the projector; 0 = no projector", range=(0, 6))
     projector_width: int = knob(512, "hidden width of the projector", range=(8, 8192), log=True)
+    projector_bn: bool = knob(True, "BatchNorm after each hidden projector layer (SimCLR, BYOL, VICReg; kept in ViT heads too, §3.5); False = Linear → ReLU only")
     embedding_dim: int | None = knob(None, "projector output size (the embedding the loss sees); None = the method's default (128; 64 for wmse, whose whitening needs batch_size > embedding_dim)", range=(2, 8192), log=True)
     # --- optimisation
     batch_size: int = knob(128, "images per step (each gives two views)", range=(2, 8192), log=True)

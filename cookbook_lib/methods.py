@@ -23,7 +23,7 @@ class Method(nn.Module):
         self.config = config
         self.backbone = backbone(config.backbone, config.representation_dim, config.image_size)
         self.projector = mlp(config.representation_dim, config.projector_depth, config.projector_width,
-                             config.embedding_dim)
+                             config.embedding_dim, bn=config.projector_bn)
 
     @property
     def embedding_dim(self) -> int:

@@ -95,18 +95,20 @@ def backbone(name: str, representation_dim: int, image_size: int) -> nn.Module:
     raise ValueError(f"unknown backbone {name!r}: choose convnet, resnet18 or vit_tiny")
 
 
-def mlp(in_dim: int, depth: int, width: int, out_dim: int, last_bn: bool = False) -> nn.Module:
+def mlp(in_dim: int, depth: int, width: int, out_dim: int, last_bn: bool = False, bn: bool = True) -> nn.Module:
     """A projector (or predictor): `depth` linear layers, BN + ReLU between them.
 
     depth 0 → identity (no projector); 1 → one linear map in_dim → out_dim;
     d ≥ 2 → (d − 1) × [Linear → BN → ReLU] at `width`, then Linear → out_dim
     (SimCLR, arXiv 2002.05709; VICReg, arXiv 2105.04906 use d = 2–3).
+    bn=False: the hidden layers are Linear (with bias) → ReLU, no BatchNorm.
     """
     if depth == 0:
         return nn.Identity()
     layers, d = [], in_dim
     for _ in range(depth - 1):
-        layers += [nn.Linear(d, width, bias=False), nn.BatchNorm1d(width), nn.ReLU(inplace=True)]
+        layers += ([nn.Linear(d, width, bias=False), nn.BatchNorm1d(width)] if bn else [nn.Linear(d, width)])
+        layers.append(nn.ReLU(inplace=True))
         d = width
     layers.append(nn.Linear(d, out_dim))
     if last_bn:
