@@ -123,7 +123,8 @@ def check_grid(base_config: RunConfig, grid: dict) -> None:
                 raise ValueError(f"sweep grid: {e}") from None
 
 
-def sweep(base_config: RunConfig, grid: dict, progress: bool = True, rerun_failed: bool = False) -> SweepResult:
+def sweep(base_config: RunConfig, grid: dict, progress: bool = True, rerun_failed: bool = False,
+          data=None, data_key: str = "") -> SweepResult:
     """Train (or load) every combination of `grid` on top of `base_config`.
 
     grid: {knob name: list of values}. Knob names and values are validated first: a typo
@@ -131,10 +132,14 @@ def sweep(base_config: RunConfig, grid: dict, progress: bool = True, rerun_faile
     method refuses, or a run that raises, gives a row with status "error" and its message;
     a run whose loss became NaN/inf gives status "diverged"; the sweep goes on either way.
     rerun_failed: train stored diverged runs again instead of loading them.
+    data, data_key: train every run on this `ImageData` (e.g. a subset built in a chapter), cached
+    under `data_key`, as in `load_or_train`.
     KeyboardInterrupt stops the sweep; finished runs are stored, so running it again resumes.
     """
     grid = {k: list(v) if not isinstance(v, (str, bytes)) and hasattr(v, "__iter__") else v for k, v in grid.items()}
     check_grid(base_config, grid)
+    if data is not None and not data_key:
+        raise ValueError("sweep(..., data=...) needs data_key=...: a short name for that data (see load_or_train)")
     base = base_config.to_dict()
     points = grid_points(grid)
     built = []
@@ -153,8 +158,8 @@ def sweep(base_config: RunConfig, grid: dict, progress: bool = True, rerun_faile
             if cfg is not None:
                 try:
                     if rerun_failed:
-                        _drop_failed(cfg)
-                    run = load_or_train(cfg, progress=progress)
+                        _drop_failed(cfg, data_key)
+                    run = load_or_train(cfg, progress=progress, data=data, data_key=data_key)
                 except (KeyboardInterrupt, SystemExit):
                     raise
                 except Exception as e:  # noqa: BLE001 - one bad run must not lose the others
@@ -173,8 +178,8 @@ def sweep(base_config: RunConfig, grid: dict, progress: bool = True, rerun_faile
     return result
 
 
-def _drop_failed(cfg: RunConfig) -> None:
-    path = run_path(cfg)
+def _drop_failed(cfg: RunConfig, data_key: str = "") -> None:
+    path = run_path(cfg, data_key)
     if path.exists():
         try:
             if cache.load_run(path, device="cpu").status != "ok":
