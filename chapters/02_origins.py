@@ -53,7 +53,6 @@
 # ## Setup
 
 # %%
-import dataclasses
 import math
 import os
 import time
@@ -99,10 +98,7 @@ SEED = 0
 #   pulls the pair together and pushes the other $2N-2$ views of the batch away.
 
 # %%
-data = load_dataset("shapes", IMAGE_SIZE, str(pick_device()))
-data = dataclasses.replace(data, train_images=data.train_images[:N_TRAIN], train_labels=data.train_labels[:N_TRAIN],
-                           test_images=data.test_images[:N_TEST], test_labels=data.test_labels[:N_TEST],
-                           train_factors={}, test_factors={})
+data = load_dataset("shapes", IMAGE_SIZE, str(pick_device())).head(N_TRAIN, N_TEST)
 print(data)
 
 x = data.train_images[:4]

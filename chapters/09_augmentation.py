@@ -37,7 +37,6 @@
 # ## Setup
 
 # %%
-import dataclasses
 import os
 
 import matplotlib.pyplot as plt
@@ -78,13 +77,7 @@ BASE = RunConfig(method="simclr", dataset="shapes", image_size=IMAGE_SIZE, batch
                  log_every=25, seed=SEED, optimizer="adamw", lr=2e-3, weight_decay=1e-4, temperature=0.1,
                  embedding_dim=128)
 
-full_data = load_dataset("shapes", IMAGE_SIZE, str(pick_device()))
-data = dataclasses.replace(
-    full_data,
-    train_images=full_data.train_images[:N_TRAIN], train_labels=full_data.train_labels[:N_TRAIN],
-    test_images=full_data.test_images[:N_TEST], test_labels=full_data.test_labels[:N_TEST],
-    train_factors={k: v[:N_TRAIN] for k, v in full_data.train_factors.items()},
-    test_factors={k: v[:N_TEST] for k, v in full_data.test_factors.items()})
+data = load_dataset("shapes", IMAGE_SIZE, str(pick_device())).head(N_TRAIN, N_TEST)
 DATA_KEY = f"ch09-{len(data.train_images)}x{len(data.test_images)}"
 print(data)
 

@@ -37,7 +37,6 @@
 
 # %%
 import copy
-import dataclasses
 import os
 import time
 
@@ -83,12 +82,7 @@ SEED = 0
 # the frozen backbone output. The chance level of the probe is about 1/6.
 
 # %%
-full = load_dataset("shapes", IMAGE_SIZE, str(pick_device()))
-data = dataclasses.replace(
-    full, train_images=full.train_images[:N_TRAIN], train_labels=full.train_labels[:N_TRAIN],
-    test_images=full.test_images[:N_TEST], test_labels=full.test_labels[:N_TEST],
-    train_factors={k: v[:N_TRAIN] for k, v in full.train_factors.items()},
-    test_factors={k: v[:N_TEST] for k, v in full.test_factors.items()})
+data = load_dataset("shapes", IMAGE_SIZE, str(pick_device())).head(N_TRAIN, N_TEST)
 DATA_KEY = f"shapes-{N_TRAIN}x{N_TEST}"
 BASE = RunConfig(method="simclr", dataset="shapes", image_size=IMAGE_SIZE, log_every=LOG_EVERY, seed=SEED)
 print(data)

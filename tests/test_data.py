@@ -67,3 +67,17 @@ def test_resize_uint8_keeps_dtype_and_expands_grey():
 def test_unknown_dataset_is_named():
     with pytest.raises(ValueError, match="unknown dataset 'mnist'"):
         load_dataset("mnist", 32, "cpu")
+
+
+def test_head_keeps_the_first_images_with_their_labels_and_factors():
+    d = load_dataset("shapes", 16, "cpu")
+    small = d.head(100, 40)
+    assert len(small.train_images) == len(small.train_labels) == 100 and len(small.test_images) == 40
+    assert torch.equal(small.train_images, d.train_images[:100]) and torch.equal(small.test_labels, d.test_labels[:40])
+    assert all(torch.equal(small.train_factors[k], v[:100]) for k, v in d.train_factors.items())
+    assert all(len(v) == 40 for v in small.test_factors.values())
+    assert len(d.head(100).test_images) == len(d.test_images)  # n_test=None keeps every test image
+    with pytest.raises(ValueError, match="n_train=0"):
+        d.head(0)
+    with pytest.raises(ValueError, match="n_test=99999"):
+        d.head(10, 99999)

@@ -6,6 +6,7 @@ or `data_path`); nothing is ever downloaded.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 from dataclasses import dataclass, field
@@ -41,6 +42,19 @@ class ImageData:
     @property
     def image_size(self) -> int:
         return self.train_images.shape[-1]
+
+    def head(self, n_train: int, n_test: int | None = None) -> "ImageData":
+        """The first `n_train` training and `n_test` test images (all of them when None), with
+        their labels and generative factors: a smaller, fixed dataset for quick experiments."""
+        for name, n, have in (("n_train", n_train, len(self.train_images)), ("n_test", n_test, len(self.test_images))):
+            if n is not None and not 1 <= n <= have:
+                raise ValueError(f"{name}={n!r}: must be between 1 and {have}, the images {self.name!r} has")
+        tr, te = slice(n_train), slice(n_test)
+        return dataclasses.replace(
+            self, train_images=self.train_images[tr], train_labels=self.train_labels[tr],
+            test_images=self.test_images[te], test_labels=self.test_labels[te],
+            train_factors={k: v[tr] for k, v in self.train_factors.items()},
+            test_factors={k: v[te] for k, v in self.test_factors.items()})
 
     def __repr__(self):
         return (f"ImageData({self.name!r}: {len(self.train_images)} train / {len(self.test_images)} test images "
