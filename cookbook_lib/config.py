@@ -17,6 +17,9 @@ import re
 from dataclasses import dataclass, field
 
 CACHE_VERSION = 2  # bump when a change to the library makes cached runs stale
+# Knobs added since CACHE_VERSION 2, with their defaults: at the default they are left out of
+# the cache key, so runs a reader cached before the knob existed still load.
+NEW_KNOB_DEFAULTS = dict(projector_bn=True, direct_predictor=False)
 
 
 def knob(default, help, choices=None, range=None, log=False):
@@ -169,7 +172,9 @@ class RunConfig:
 
     def cache_key(self) -> str:
         """A stable hash of the resolved knobs (and the cache version): the run's file name."""
-        payload = json.dumps({"v": CACHE_VERSION, **self.resolved().to_dict()}, sort_keys=True)
+        knobs = {k: v for k, v in self.resolved().to_dict().items()
+                 if not (k in NEW_KNOB_DEFAULTS and v == NEW_KNOB_DEFAULTS[k])}
+        payload = json.dumps({"v": CACHE_VERSION, **knobs}, sort_keys=True)
         return hashlib.sha1(payload.encode()).hexdigest()[:16]
 
     def lr_at_batch(self) -> float:

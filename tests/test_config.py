@@ -85,3 +85,17 @@ def test_every_knob_has_help_and_a_type():
         info = knob_info(name)
         assert info["help"], name
         assert info["type"] in (bool, int, float, str)
+
+
+def test_new_knobs_at_their_default_keep_the_cache_keys_of_runs_stored_before_them():
+    import hashlib
+    import json
+
+    from cookbook_lib.config import CACHE_VERSION, NEW_KNOB_DEFAULTS
+    for cfg in (RunConfig(), RunConfig(method="byol", steps=100), RunConfig(method="vicreg", batch_size=64)):
+        before = {k: v for k, v in cfg.resolved().to_dict().items() if k not in NEW_KNOB_DEFAULTS}
+        old_key = hashlib.sha1(json.dumps({"v": CACHE_VERSION, **before}, sort_keys=True).encode()).hexdigest()[:16]
+        assert cfg.cache_key() == old_key
+        for knob, default in NEW_KNOB_DEFAULTS.items():
+            assert cfg.replace(**{knob: not default}).cache_key() != old_key
+    assert RunConfig().cache_key() == "9cd87a74f4f114a3"  # the key the library gave before these knobs existed
