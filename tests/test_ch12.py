@@ -1,4 +1,5 @@
-"""`sweep(..., data=, data_key=)`: a sweep on a dataset built in a chapter (chapter 12)."""
+"""Chapter 12's library pieces: `sweep(..., data=, data_key=)` on a dataset built in a chapter,
+`lr_at_batch` under each scaling rule, and the `projector_bn` knob (Python and command line)."""
 import pytest
 
 from cookbook_lib import RunConfig
