@@ -62,7 +62,7 @@ import torch
 from cookbook_lib import RunConfig, load_or_train, plots
 from cookbook_lib.data import load_dataset
 from cookbook_lib.device import pick_device
-from cookbook_lib.methods_pretext import jigsaw_permutations, patch_mask
+from cookbook_lib.methods.pretext import jigsaw_permutations, patch_mask
 from cookbook_lib.train import Run
 
 torch.manual_seed(0)

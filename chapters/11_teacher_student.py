@@ -327,7 +327,7 @@ if QUICK:
 #    `ema_momentum=0`. Which of the two collapse measures notices?
 # 4. Train SimSiam with `direct_predictor=True`. Is the stop-gradient still needed
 #    (`stop_gradient=False`)?
-# 5. Change `DirectPredictor.EPS` (in `cookbook_lib/methods_distillation.py`) to 0 and to
+# 5. Change `DirectPredictor.EPS` (in `cookbook_lib/methods/distillation.py`) to 0 and to
 #    0.5 on a scratch copy of the class. What does ε protect against?
 #
 # ## Summary

@@ -33,7 +33,7 @@
 #    probe for the position of the shape see the difference?
 #
 # Paper: *A Cookbook of Self-Supervised Learning*, §4 (SSL beyond images). The training loops
-# are short and explicit, in `cookbook_lib/beyond.py`. The whole chapter takes about a minute
+# are short and explicit, in `cookbook_lib/beyond/`. The whole chapter takes about a minute
 # on a laptop CPU in quick mode and about 8 minutes in full mode (longer runs, more rates).
 
 # %% [markdown]

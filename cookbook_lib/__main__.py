@@ -8,6 +8,11 @@ Several processes: `torchrun --nproc_per_node=2 -m cookbook_lib train --batch-si
 (`batch_size` is the global batch; process 0 prints and writes the JSON; runs are not cached).
 A long run survives interruption with `--checkpoint run.ckpt --checkpoint-every 500`: the
 same command again resumes where it stopped.
+
+Ctrl-C stops a run after its current step: the JSON is still written (status
+"interrupted", the history so far) and the exit status is 130. A run that diverged exits
+with 3; bad input (a typo, a missing dataset) prints its message, no traceback, and exits with 1
+(2 for an unknown flag).
 """
 from __future__ import annotations
 
@@ -16,7 +21,9 @@ import json
 import math
 import sys
 
-from .config import RunConfig, knob_info, knob_names
+from .config import RunConfig, did_you_mean, knob_info, knob_names
+
+INTERRUPTED = 130  # the shell's status for a program stopped by Ctrl-C
 
 
 def _parse_value(name: str, text: str):
@@ -31,7 +38,8 @@ def _parse_value(name: str, text: str):
             return text.lower() in ("true", "1", "yes", "on")
         return typ(text)
     except ValueError:
-        raise SystemExit(f"error: --{name.replace('_', '-')} {text!r}: expected a {typ.__name__}") from None
+        raise SystemExit(f"error: --{name.replace('_', '-')} {text!r}: expected "
+                         f"{dict(int='an int', float='a float', bool='true or false').get(typ.__name__, typ.__name__)}") from None
 
 
 def add_knob_flags(parser: argparse.ArgumentParser) -> None:
@@ -84,7 +92,13 @@ def main(argv=None) -> int:
     p_sweep.add_argument("--json", dest="json_path", default=None, help='write {"grid": ..., "rows": [...]} here')
     p_sweep.add_argument("--rerun-failed", action="store_true", help="train stored diverged runs again")
     p_sweep.add_argument("--quiet", action="store_true", help="no progress bars")
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        flags = [f"--{n.replace('_', '-')}" for n in knob_names()] + ["--json", "--quiet", "--no-cache", "--checkpoint",
+                                                                      "--checkpoint-every", "--grid", "--rerun-failed"]
+        bad = next((u for u in unknown if u.startswith("-")), unknown[0]).split("=")[0]
+        parser.error(f"unknown argument {bad!r}.{did_you_mean(bad, flags)} "
+                     f"See python -m cookbook_lib {args.command} --help")
 
     if args.command == "sweep":
         return _sweep(args)
@@ -103,12 +117,16 @@ def main(argv=None) -> int:
                             checkpoint_every=args.checkpoint_every)
             else:
                 run = load_or_train(cfg, progress=not args.quiet)
-        except ValueError as e:
+        except (ValueError, FileNotFoundError) as e:  # bad input, a missing dataset: the message, no traceback
             raise SystemExit(f"error: {e}") from None
+        except KeyboardInterrupt:  # before the first step (loading data, building the model)
+            print("interrupted before training started; nothing to keep", file=sys.stderr)
+            return INTERRUPTED
         is_first = distributed.rank() == 0
         distributed.shutdown()
+        code = {"ok": 0, "interrupted": INTERRUPTED}.get(run.status, 3)
         if not is_first:  # process 0 reports for all
-            return 0 if run.status == "ok" else 3
+            return code
         out = run_to_json(run)
         if args.json_path:
             with open(args.json_path, "w") as f:
@@ -116,14 +134,12 @@ def main(argv=None) -> int:
         print(json.dumps(dict(status=out["status"], metrics=out["metrics"], seconds=round(run.seconds, 2))))
         if run.status != "ok":
             print(run.message, file=sys.stderr)
-        return 0 if run.status == "ok" else 3
+        return code
     return 2
 
 
 def parse_grid(specs) -> dict:
     """["projector_depth=0,1,2", "temperature=0.1,0.5"] -> {knob: [typed values]}."""
-    import difflib
-
     grid = {}
     for spec in specs:
         name, sep, values = spec.partition("=")
@@ -131,9 +147,7 @@ def parse_grid(specs) -> dict:
         if not sep or not values.strip():
             raise SystemExit(f"error: --grid {spec!r}: expected KNOB=V1,V2,... e.g. --grid projector_depth=0,1,2")
         if name not in knob_names():
-            close = difflib.get_close_matches(name, knob_names(), n=1)
-            raise SystemExit(f"error: --grid {spec!r}: unknown knob {name!r}."
-                             + (f" Did you mean {close[0]!r}?" if close else ""))
+            raise SystemExit(f"error: --grid {spec!r}: unknown knob {name!r}.{did_you_mean(name, knob_names())}")
         grid[name] = [_parse_value(name, v.strip()) for v in values.split(",")]
     if not grid:
         raise SystemExit("error: give at least one --grid KNOB=V1,V2,...")
@@ -146,7 +160,7 @@ def _sweep(args) -> int:
     base, grid = config_from_args(args), parse_grid(args.grid)
     try:
         result = sweep(base, grid, progress=not args.quiet, rerun_failed=args.rerun_failed)
-    except ValueError as e:
+    except (ValueError, FileNotFoundError) as e:
         raise SystemExit(f"error: {e}") from None
     print(repr(result.table([*grid, "status", "linear_acc", "knn_acc", "rankme", "embedding_std", "seconds"])))
     if args.json_path:
@@ -155,7 +169,7 @@ def _sweep(args) -> int:
     for row in result.failed:  # a failed run is a result, not a CLI error: exit 0
         knobs = ", ".join(f"{k}={row[k]}" for k in grid)
         print(f"failed ({row['status']}): {knobs}: {row['message']}", file=sys.stderr)
-    return 0
+    return INTERRUPTED if any(r["status"] == "interrupted" for r in result.rows) else 0
 
 
 if __name__ == "__main__":

@@ -37,11 +37,18 @@ def sharded(index: int, count: int):
         _SHARD = old
 
 
+def uniform(shape, g, device) -> torch.Tensor:
+    """Uniforms in [0, 1) of `shape` (batch first): this slice's share of the draw for the
+    whole batch (see `sharded`), from the generator `g` (the global one when None)."""
+    i, k = _SHARD
+    n = shape[0]
+    r = torch.rand((n * k, *shape[1:]), generator=g, device=device)
+    return r if k == 1 else r[i * n:(i + 1) * n]
+
+
 def _rand(n, g, device):
     """n uniforms in [0, 1): this image slice's share of the draw for the whole batch."""
-    i, k = _SHARD
-    r = torch.rand(n * k, generator=g, device=device)
-    return r if k == 1 else r[i * n:(i + 1) * n]
+    return uniform((n,), g, device)
 
 
 def _u(n, lo, hi, g, device):

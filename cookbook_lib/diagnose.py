@@ -22,6 +22,9 @@ import html
 import math
 from dataclasses import dataclass, field
 
+from .config import knob_info
+from .methods import catalog
+
 STD_COLLAPSE = 0.2     # complete collapse below this × 1/√d
 RANKME_COLLAPSE = 1.5  # ... or below this effective rank
 RANKME_DIM_FRAC = 0.25  # dimensional collapse below this fraction of min(d, N)
@@ -29,69 +32,6 @@ UNDERTRAINED = 100     # fewer steps than this: a collapse verdict comes with "t
 TOP_K = 3              # the spectrum evidence: fraction of variance in the top TOP_K directions
 
 VERDICTS = ("healthy", "complete collapse", "dimensional collapse", "diverged")
-CONTRASTIVE = ("simclr", "dcl", "supcon", "nnclr", "moco", "directclr")
-
-# knob -> what to try (the current value is added when the advice is shown)
-HINTS = {
-    "stop_gradient": "set it True: without a stop-gradient the target branch collapses with the online one",
-    "predictor_depth": "use a predictor (2 layers is standard, 0 removes the asymmetry that prevents collapse)",
-    "predictor_lr_mult": "a faster predictor (e.g. 10) can stand in for a slow teacher (Cookbook §3.4)",
-    "ema_momentum": "raise it towards 0.99–0.996 so the teacher moves slowly",
-    "ema_schedule": "'cosine' takes the teacher momentum up to 1 over training",
-    "dino_center": "keep centring on: it stops one prototype from taking every image",
-    "teacher_temp": "keep it below student_temp (sharpening), 0.04–0.07 is usual",
-    "center_momentum": "0.9 is usual; a centre that follows the batch too fast or slow unbalances the teacher",
-    "std_coeff": "raise it (VICReg uses 25): the variance hinge keeps every dimension spread",
-    "sim_coeff": "lower the invariance weight relative to std_coeff and cov_coeff",
-    "cov_coeff": "raise it (VICReg uses 1; 0 lets dimensions become copies of each other)",
-    "barlow_lambda": "raise the redundancy-reduction weight (5e-3 is the default)",
-    "temperature": "try 0.1–0.5: it sets how hard the closest negatives push",
-    "batch_size": "a larger batch: more negatives per step and steadier batch statistics",
-    "queue_size": "a queue gives more negatives / codes than one batch holds",
-    "num_prototypes": "more prototypes give the assignments more directions to use",
-    "embedding_dim": "change the embedding size: the loss may not fill a wide one",
-    "projector_depth": "a projector (depth ≥ 2) takes the collapse, the representation keeps its rank (Jing et al.)",
-    "projector_width": "a wider projector hidden layer",
-    "representation_dim": "a wider representation",
-    "crop_min_scale": "milder crops (raise it): very strong augmentation drives dimensional collapse",
-    "jitter_strength": "milder colour jitter: very strong augmentation drives dimensional collapse",
-    "lr": "lower it (e.g. ÷3 or ÷10)",
-    "warmup": "a longer linear warmup (e.g. 0.1–0.2 of the steps)",
-    "optimizer": "adamw or lars forgive a large lr better than sgd",
-    "weight_decay": "less weight decay",
-    "precision": "fp32 if bf16 overflows",
-    "steps": "train longer: early in training the spectrum is still filling up",
-}
-
-_COLLAPSE = {
-    "simsiam": ["stop_gradient", "predictor_depth", "predictor_lr_mult", "lr"],
-    "byol": ["ema_momentum", "predictor_depth", "stop_gradient", "ema_schedule", "lr"],
-    "dino": ["dino_center", "teacher_temp", "center_momentum", "ema_momentum", "stop_gradient"],
-    "simdino": ["ema_momentum", "stop_gradient", "embedding_dim", "lr"],
-    "vicreg": ["std_coeff", "sim_coeff", "lr"],
-    "barlow_twins": ["barlow_lambda", "lr", "projector_width"],
-    "wmse": ["batch_size", "embedding_dim", "lr"],
-    "swav": ["num_prototypes", "queue_size", "temperature", "lr"],
-    "moco": ["temperature", "queue_size", "ema_momentum", "lr"],
-    "nnclr": ["temperature", "predictor_depth", "queue_size", "lr"],
-}
-_DIMENSIONAL = {
-    "vicreg": ["cov_coeff", "embedding_dim", "projector_width"],
-    "barlow_twins": ["barlow_lambda", "projector_width", "embedding_dim"],
-    "byol": ["predictor_depth", "predictor_lr_mult", "ema_momentum", "projector_width", "embedding_dim"],
-    "simsiam": ["predictor_depth", "predictor_lr_mult", "projector_width", "embedding_dim"],
-    "dino": ["num_prototypes", "teacher_temp", "dino_center", "projector_width"],
-    "simdino": ["embedding_dim", "ema_momentum", "projector_width"],
-    "swav": ["num_prototypes", "temperature", "projector_width"],
-    "wmse": ["embedding_dim", "batch_size"],
-}
-_DIVERGED = {
-    "vicreg": ["sim_coeff", "std_coeff", "cov_coeff"],
-    "barlow_twins": ["barlow_lambda"],
-    "dino": ["teacher_temp", "ema_momentum"],
-    "simdino": ["ema_momentum"],
-    "swav": ["temperature"],
-}
 
 
 @dataclass
@@ -136,11 +76,9 @@ def _finite(v) -> bool:
 
 
 def _embedding_dim(run) -> int:
-    model = getattr(run, "model", None)
-    if model is not None and hasattr(model, "embedding_dim"):
-        return int(model.embedding_dim)
-    cfg = run.config.resolved() if hasattr(run.config, "resolved") else run.config
-    return int(cfg.embedding_dim if getattr(cfg, "projector_depth", 1) > 0 else cfg.representation_dim)
+    if hasattr(run, "embedding_dim"):
+        return int(run.embedding_dim)
+    return catalog.embedding_dim(run.config.resolved())
 
 
 def _spectrum(run, max_images: int = 512) -> dict:
@@ -254,30 +192,40 @@ def diagnose(run, spectrum: bool = True) -> Diagnosis:
 
 
 def _fixes(verdict: str, cfg) -> list[str]:
+    """The knobs worth trying for this verdict, most likely first (from the method's catalog
+    row), without knobs the method does not read and without booleans already at the value
+    the advice asks for."""
     method = getattr(cfg, "method", "")
+    row = catalog.info(method)
     if verdict == "healthy":
         return []
+    contrastive = ("temperature", "batch_size") if row.negatives else ()
     if verdict == "diverged":
-        knobs = ["lr", "warmup", "optimizer"] + _DIVERGED.get(method, ["temperature"] if method in CONTRASTIVE else [])
+        knobs = ["lr", "warmup", "optimizer", *(row.diverged or contrastive[:1])]
         if getattr(cfg, "precision", "fp32") != "fp32":
             knobs.append("precision")
-        knobs.append("weight_decay")
     elif verdict == "complete collapse":
-        generic = ["temperature", "batch_size", "lr"] if method in CONTRASTIVE else ["lr", "warmup"]
-        knobs = _COLLAPSE.get(method, generic) + ["warmup"]
+        knobs = [*(row.collapse or (*contrastive, "lr")), "warmup"]
     else:
-        knobs = list(_DIMENSIONAL.get(method, ["temperature", "projector_depth", "embedding_dim", "projector_width",
-                                               "batch_size"] if method in CONTRASTIVE else ["representation_dim"]))
-        if getattr(cfg, "projector_depth", 1) == 0 and method not in ("directclr",):
+        knobs = list(row.dimensional or ((*contrastive, "projector_depth", "embedding_dim") if row.negatives
+                                         else ("representation_dim",)))
+        if getattr(cfg, "projector_depth", 1) == 0 and row.embedding == "projector":
             knobs.insert(0, "projector_depth")
         knobs += ["crop_min_scale", "jitter_strength", "lr", "steps"]
-    return list(dict.fromkeys(knobs))
+    shown = cfg.resolved()
+    useful = [k for k in dict.fromkeys(knobs)
+              if catalog.reads(method, k, shown.backbone) and getattr(shown, k) not in _ALREADY.get(k, ())]
+    return useful[:MAX_FIXES]
+
+
+# the advice for these knobs is one value: do not suggest it when the run already has it
+_ALREADY = dict(stop_gradient=(True,), dino_center=(True,), ema_schedule=("cosine",))
+MAX_FIXES = 6  # the doctor names at most this many knobs, most likely first
 
 
 def _finish(verdict, ev, reasons, fixes, cfg) -> Diagnosis:
     advice = {}
-    shown = cfg.resolved() if hasattr(cfg, "resolved") else cfg  # the method's value for None knobs
+    shown = cfg.resolved()  # the method's value for None knobs
     for k in fixes:
-        now = getattr(shown, k, None)
-        advice[k] = f"{HINTS.get(k, 'try another value')} (now {now})"
+        advice[k] = f"{knob_info(k)['hint'] or 'try another value'} (now {getattr(shown, k)})"
     return Diagnosis(verdict, ev, reasons, fixes, advice, getattr(cfg, "method", ""))

@@ -1,7 +1,8 @@
 """Label-free measures of an embedding: collapse, dimensional collapse, alignment, uniformity.
 
-All take a matrix z of shape (N, D) (N samples, D dimensions), compute in float64 with
-autocast off, and cope with NaN/inf or all-zero input by returning NaN or 0 rather than
+All take a matrix z of shape (N, D) (N samples, D dimensions) on any device, and compute in
+float64 on a CPU copy of it (MPS has no float64, and these are small matrices: the copy and
+an SVD of a 512 × 128 batch take about a millisecond), with autocast off. They cope with NaN/inf or all-zero input by returning NaN or 0 rather than
 raising: a collapsed or diverged run must still be reportable.
 """
 from __future__ import annotations
@@ -13,13 +14,13 @@ import torch.nn.functional as F
 
 
 def _clean(z: torch.Tensor) -> torch.Tensor | None:
-    """z as float64 on its device, or None if it holds NaN/inf."""
-    z = z.detach()
+    """z as a float64 CPU tensor of shape (N, D), or None if it holds NaN/inf."""
+    z = z.detach().cpu().double()
     if z.dim() != 2:
         z = z.flatten(1)
     if not torch.isfinite(z).all():
         return None
-    return z.double()
+    return z
 
 
 def singular_values(z: torch.Tensor, center: bool = True) -> torch.Tensor:

@@ -83,15 +83,14 @@ class TinyViT(nn.Module):
         return self.norm(self.blocks(self.tokens(x)))[:, 0]
 
 
-def backbone(name: str, representation_dim: int, image_size: int) -> nn.Module:
-    """Build the backbone a `RunConfig` names."""
+def backbone(name: str, representation_dim: int, image_size: int, patch_size: int = 4) -> nn.Module:
+    """Build the backbone a `RunConfig` names (`patch_size` is the tiny ViT's)."""
     if name == "convnet":
         return convnet(representation_dim)
     if name == "resnet18":
         return resnet18(representation_dim)
     if name == "vit_tiny":
-        patch = 4 if image_size % 4 == 0 else 2
-        return TinyViT(image_size, patch, dim=representation_dim)
+        return TinyViT(image_size, patch_size, dim=representation_dim)
     raise ValueError(f"unknown backbone {name!r}: choose convnet, resnet18 or vit_tiny")
 
 

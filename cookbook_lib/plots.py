@@ -14,12 +14,13 @@ import numpy as np
 import torch
 
 from cookbook_lib import metrics
+from cookbook_lib.methods import catalog
 
 HEALTHY = "healthy ≈ 1/√d"
 FONT = 9  # smallest font size used anywhere (legends, per-image titles)
 _PANELS = {  # history key -> (panel title, y label)
     "loss": ("loss", "loss (training objective)"), "lr": ("learning rate", "learning rate"),
-    "rankme": ("RankMe (effective rank)", "effective rank (dims)"),
+    "rankme": ("RankMe of the training batch", "effective rank (dims)"),
     "embedding_std": ("embedding std (0 = collapsed)", "std of l2-normalised embedding"),
     "online_probe_acc": ("online linear probe accuracy", "accuracy"),
 }
@@ -56,9 +57,11 @@ def history(runs, keys=("loss", "rankme", "embedding_std", "online_probe_acc"), 
             axes=None):
     """The collapse dashboard: one panel per history key, every run overlaid as one line.
 
-    runs: a run or a list (`.history`: list of dicts with "step" and metrics; `.config` with
-    `method`, `embedding_dim`). The embedding-std panel shows the 1/√d level of an isotropic
-    embedding (SimSiam, arXiv 2011.10566). Missing keys are skipped, NaN values are gaps.
+    runs: a run or a list (`.history`: list of dicts with "step" and metrics). The
+    embedding-std panel shows the 1/√d level of an isotropic embedding (SimSiam, arXiv
+    2011.10566), d = `Run.embedding_dim` (the representation when there is no projector).
+    RankMe here is that of each log step's training batch (a run's final `rankme` metric is
+    that of the test images). Missing keys are skipped, NaN values are gaps.
     Four keys are laid out 2×2, others in a row; `axes` (one per key) reuses existing axes.
     """
     runs = [runs] if hasattr(runs, "history") else list(runs)
@@ -85,7 +88,7 @@ def history(runs, keys=("loss", "rankme", "embedding_std", "online_probe_acc"), 
             _note(ax, f"no '{key}' values logged")
         refs = []
         if key == "embedding_std":
-            ds = [getattr(r.config, "embedding_dim", None) for r in runs]
+            ds = [_embedding_dim(r) for r in runs]
             dims = sorted({int(d) for d in ds if isinstance(d, (int, np.integer)) and d > 0})
             for d in dims:  # coloured like the first run with that d when there are several
                 c = "0.4" if len(dims) == 1 else f"C{ds.index(d) % 10}"
@@ -95,6 +98,29 @@ def history(runs, keys=("loss", "rankme", "embedding_std", "online_probe_acc"), 
         if k == 0 or refs:  # runs in the first panel, the 1/√d lines where they are drawn
             ax.legend(handles=None if k == 0 else refs, fontsize=FONT)
     return fig
+
+
+def _embedding_dim(run):
+    if hasattr(run, "embedding_dim"):
+        return run.embedding_dim
+    cfg = getattr(run, "config", None)  # a run-like object: its config decides
+    if cfg is not None and hasattr(cfg, "resolved"):
+        return catalog.embedding_dim(cfg.resolved())
+    return getattr(cfg, "embedding_dim", None)
+
+
+def compare(runs, metrics=("linear_acc", "std_ratio"), names=None, reference=None, ax=None, title=None):
+    """Bars of final metrics, one group per metric and one bar per run (`bars`).
+
+    runs: a list or {name: run}; metrics: keys of `run.metrics`, or "std_ratio" (embedding
+    std × √d, 1 = healthy; `notebook.std_ratio`). reference: {metric: value} drawn as a
+    dashed line, e.g. a random-init encoder's accuracy. One call replaces a hand-made bar chart."""
+    from .notebook import Table
+
+    table = Table.of(runs, list(metrics), names)
+    by_run = {row["run"]: {m: row[m] for m in metrics} for row in table}
+    return bars(by_run, ylabel="value", title=title or ", ".join(metrics), reference=reference, ax=ax,
+                reference_label="reference")
 
 
 def spectrum(embeddings, normalize=True, ax=None):
@@ -305,7 +331,8 @@ def sweep_lines(rows, x, y, hue="method", ax=None, logx=None):
     return fig
 
 
-def bars(table: dict, ylabel: str = "accuracy", title: str | None = None, reference: dict | None = None, ax=None):
+def bars(table: dict, ylabel: str = "accuracy", title: str | None = None, reference: dict | None = None, ax=None,
+         reference_label: str = "chance"):
     """Grouped bar chart: table = {series: {group: value}} (e.g. {"SimCLR": {"shape": 0.6, ...}}).
 
     reference: optional {group: value} drawn as a short dashed line over each group
@@ -326,7 +353,7 @@ def bars(table: dict, ylabel: str = "accuracy", title: str | None = None, refere
         for j, gname in enumerate(groups):
             if gname in reference:
                 ax.hlines(reference[gname], j - 0.45, j + 0.45, colors="0.3", linestyles="--",
-                          label="chance" if j == 0 else None)
+                          label=reference_label if j == min(i for i, g in enumerate(groups) if g in reference) else None)
     ax.set_xticks(np.arange(len(groups)), groups)
     ax.set(ylabel=ylabel, title=title or "")
     ax.margins(y=0.15)

@@ -13,48 +13,20 @@ either way the sweep goes on. Knob names and values are checked before any train
 """
 from __future__ import annotations
 
-import difflib
 import html
 import itertools
-import math
 import time
 from dataclasses import dataclass, field
 
 from tqdm.auto import tqdm
 
-from . import cache, plots
 from .cache import load_or_train, run_path
-from .config import RunConfig, knob_names
+from .config import RunConfig, check_knob, did_you_mean, knob_names
+from .notebook import Table
+from .runs import load_run
 
 METRICS = ("linear_acc", "knn_acc", "rankme", "rankme_backbone", "embedding_std", "alpha_req",
            "alignment", "uniformity")
-
-
-def _fmt(v) -> str:
-    if isinstance(v, float):
-        return "nan" if not math.isfinite(v) else f"{v:.4g}"
-    return "" if v is None else str(v)
-
-
-class Table(list):
-    """A list of row dicts that prints as a text table and renders as HTML in Jupyter."""
-
-    def columns(self) -> list[str]:
-        return list(dict.fromkeys(k for row in self for k in row))
-
-    def __repr__(self):
-        cols = self.columns()
-        cells = [[_fmt(row.get(c)) for c in cols] for row in self]
-        widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(cols)]
-        line = lambda vals: "  ".join(v.rjust(w) for v, w in zip(vals, widths))  # noqa: E731
-        return "\n".join([line(cols), line(["-" * w for w in widths])] + [line(r) for r in cells])
-
-    def _repr_html_(self):
-        cols = self.columns()
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in cols)
-        body = "".join(
-            "<tr>" + "".join(f"<td>{html.escape(_fmt(row.get(c)))}</td>" for c in cols) + "</tr>" for row in self)
-        return f"<table class='cookbook-table'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 @dataclass
@@ -76,10 +48,13 @@ class SweepResult:
         return Table([{c: r.get(c) for c in columns} if columns else dict(r) for r in self.rows])
 
     def plot(self, x: str, y: str = "linear_acc", hue: str | None = "method", ax=None, logx=None):
-        """`y` against the knob `x`, one line per value of `hue` (`plots.sweep_lines`).
+        """`y` against the knob `x`, one line per value of `hue` (`plots.sweep_lines`; the
+        figure side is imported only here, so training never needs matplotlib).
 
         A failed run is drawn as a cross at the bottom. `hue` may be any knob, swept or not.
         """
+        from . import plots
+
         rows = []
         for row, cfg in zip(self.rows, self.configs):
             row = dict(row)
@@ -104,21 +79,20 @@ def grid_points(grid: dict) -> list[dict]:
 
 
 def check_grid(base_config: RunConfig, grid: dict) -> None:
-    """Raise ValueError for an unknown knob name or a value its knob refuses (before any work)."""
+    """Raise ValueError for an unknown knob name or a value its knob refuses on its own
+    (before any work). A combination of valid values that RunConfig refuses becomes a failed
+    row of the sweep, not an error."""
     names = knob_names()
-    base = base_config.to_dict()
     for name, values in grid.items():
         if name not in names:
-            close = difflib.get_close_matches(name, names, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise ValueError(f"sweep grid: unknown knob {name!r}.{hint}")
+            raise ValueError(f"sweep grid: unknown knob {name!r}.{did_you_mean(name, names)}")
         if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
             raise ValueError(f"sweep grid: {name} must map to a list of values, got {values!r}")
         if len(values) == 0:
             raise ValueError(f"sweep grid: {name} has no values")
         for v in values:
             try:
-                RunConfig(**{**base, name: v})
+                check_knob(name, v)
             except ValueError as e:
                 raise ValueError(f"sweep grid: {e}") from None
 
@@ -132,14 +106,18 @@ def sweep(base_config: RunConfig, grid: dict, progress: bool = True, rerun_faile
     method refuses, or a run that raises, gives a row with status "error" and its message;
     a run whose loss became NaN/inf gives status "diverged"; the sweep goes on either way.
     rerun_failed: train stored diverged runs again instead of loading them.
-    data, data_key: train every run on this `ImageData` (e.g. a subset built in a chapter), cached
-    under `data_key`, as in `load_or_train`.
-    KeyboardInterrupt stops the sweep; finished runs are stored, so running it again resumes.
+    data, data_key: train every run on this `ImageData` (e.g. a subset, which carries its
+    own key), cached under its key or `data_key`, as in `load_or_train`.
+    Ctrl-C stops the sweep cleanly: the run in progress is kept in the result with status
+    "interrupted" (and not stored), the finished runs are stored, and running the sweep
+    again resumes.
     """
     grid = {k: list(v) if not isinstance(v, (str, bytes)) and hasattr(v, "__iter__") else v for k, v in grid.items()}
     check_grid(base_config, grid)
+    data_key = data_key or (getattr(data, "key", "") if data is not None else "")
     if data is not None and not data_key:
-        raise ValueError("sweep(..., data=...) needs data_key=...: a short name for that data (see load_or_train)")
+        raise ValueError("sweep(..., data=...) needs data with a key (ImageData.head, .labelled, data.long_tailed) "
+                         "or data_key=...: a short name for that data (see load_or_train)")
     base = base_config.to_dict()
     points = grid_points(grid)
     built = []
@@ -150,7 +128,6 @@ def sweep(base_config: RunConfig, grid: dict, progress: bool = True, rerun_faile
             built.append((None, str(e)))
     result = SweepResult(grid=grid)
     bar = tqdm(total=len(points), desc="sweep", unit="run", disable=not progress)
-    done = 0
     try:
         for point, (cfg, error) in zip(points, built):
             bar.set_postfix_str(", ".join(f"{k}={v}" for k, v in point.items()))
@@ -160,19 +137,21 @@ def sweep(base_config: RunConfig, grid: dict, progress: bool = True, rerun_faile
                     if rerun_failed:
                         _drop_failed(cfg, data_key)
                     run = load_or_train(cfg, progress=progress, data=data, data_key=data_key)
-                except (KeyboardInterrupt, SystemExit):
+                except KeyboardInterrupt:  # between runs or while loading: the finished runs are kept
+                    run, error = None, "interrupted"
+                except SystemExit:
                     raise
                 except Exception as e:  # noqa: BLE001 - one bad run must not lose the others
                     error = f"{type(e).__name__}: {e}"
             result.configs.append(cfg)
             result.runs.append(run)
             result.rows.append(_row(point, run, error, time.perf_counter() - start))
-            done += 1
             bar.update(1)
-    except KeyboardInterrupt:
-        bar.write(f"sweep interrupted after {done} of {len(points)} runs; finished runs are stored, "
-                  f"run the sweep again to resume")
-        raise
+            if error == "interrupted" or (run is not None and run.status == "interrupted"):
+                result.rows[-1]["status"] = "interrupted"
+                bar.write(f"sweep interrupted at run {len(result.rows)} of {len(points)}; the "
+                          f"{len(result.rows) - 1} finished runs are stored: run the sweep again to resume")
+                break
     finally:
         bar.close()
     return result
@@ -182,7 +161,7 @@ def _drop_failed(cfg: RunConfig, data_key: str = "") -> None:
     path = run_path(cfg, data_key)
     if path.exists():
         try:
-            if cache.load_run(path, device="cpu").status != "ok":
+            if load_run(path, model=False).status != "ok":
                 path.unlink()
         except Exception:  # noqa: BLE001 - a damaged file is retrained by load_or_train anyway
             pass

@@ -4,13 +4,19 @@ Per step: slice a batch of uint8 images already on the device, augment it there,
 forward/backward/optimiser step (bf16 autocast and channels_last on CUDA), one step of the
 online linear probe on detached representations. Every `log_every` steps (the only host
 synchronisation): record the mean loss of the window, RankMe and embedding std of the
-batch's embeddings, and the online probe's accuracy on held-out clean images.
-A NaN/inf loss stops the run and keeps the history so far (`run.status == "diverged"`).
+batch's embeddings, the online probe's accuracy on held-out clean images, and any extra
+`log_fns`. A NaN/inf loss stops the run and keeps the history so far (`status="diverged"`).
+
+Ctrl-C (or Jupyter's stop button, or `stop()` returning True, e.g. a panel's Stop button)
+ends the run after the current step: `train` returns the run so far with
+`status="interrupted"`, its history and the metrics it can compute cheaply (RankMe and
+embedding std of the test embeddings, the online probe's last accuracy); no probe is fitted.
 
 Under `torchrun` each process trains on its slice of the global batch and the run follows
 the same trajectory as one process (see `distributed`). With `checkpoint=PATH` the state is
 written there every `checkpoint_every` steps and an interrupted run resumes from it, ending
-exactly where the uninterrupted run would.
+exactly where the uninterrupted run would. All random draws (augmentation, batches and the
+pretext tasks' rotations, tiles and masks) come from the run's own generator.
 """
 from __future__ import annotations
 
@@ -18,7 +24,7 @@ import math
 import os
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 import torch.nn as nn
@@ -30,35 +36,9 @@ from .config import RunConfig
 from .data import ImageData, load_dataset
 from .device import autocast, generator, seed_everything, uses_channels_last
 from .optim import make_optimizer, param_groups, warmup_cosine
+from .runs import Run, atomic_save
 
 PROBE_BATCH = 512  # held-out clean images the online probe is scored on at each log step
-
-
-@dataclass
-class Run:
-    """One training run: its (resolved) config, per-log-step history, final metrics and model."""
-
-    config: RunConfig
-    history: list = field(default_factory=list)  # dicts: step, loss, rankme, embedding_std, online_probe_acc, lr, time
-    metrics: dict = field(default_factory=dict)  # linear_acc, knn_acc, rankme, rankme_backbone, embedding_std, ...
-    status: str = "ok"  # "ok" or "diverged"
-    message: str = ""
-    model: nn.Module | None = None
-    seconds: float = 0.0  # training time, without the final evaluation
-    name: str = ""
-
-    def __post_init__(self):
-        self.name = self.name or self.config.method
-
-    def embed(self, images: torch.Tensor):
-        """(representation h, embedding z) of uint8 or [0, 1] images, in eval mode, batched."""
-        self.model.eval()
-        device = next(self.model.parameters()).device
-        return evaluate.embed(self.model.embed, images.to(device))
-
-    def __repr__(self):
-        m = ", ".join(f"{k}={v:.3g}" for k, v in self.metrics.items() if isinstance(v, float))
-        return f"Run({self.name}, {self.status}, {len(self.history)} log steps, {self.seconds:.1f}s; {m})"
 
 
 class _Batches:
@@ -84,8 +64,31 @@ class _Batches:
         self.pos = state["pos"]
 
 
+@dataclass
+class _Loop:
+    """Everything the loop, its logging and its checkpoints share."""
+
+    cfg: RunConfig
+    device: torch.device
+    data: ImageData
+    model: nn.Module
+    probe: nn.Module
+    opt: torch.optim.Optimizer
+    probe_opt: torch.optim.Optimizer
+    g: torch.Generator
+    batches: _Batches
+    run: Run
+    window: torch.Tensor
+    log_fns: dict
+    start: float = 0.0
+
+    def parts(self) -> dict:
+        return dict(model=self.model, probe=self.probe, opt=self.opt, probe_opt=self.probe_opt)
+
+
 def train(config: RunConfig, progress: bool = True, callback=None, data: ImageData | None = None,
-          checkpoint: str | os.PathLike | None = None, checkpoint_every: int = 0) -> Run:
+          checkpoint: str | os.PathLike | None = None, checkpoint_every: int = 0,
+          log_fns: dict | None = None, stop=None) -> Run:
     """Train the method a `RunConfig` describes and evaluate it.
 
     progress: show a tqdm progress bar. callback(run, record): called at every log step with
@@ -93,17 +96,24 @@ def train(config: RunConfig, progress: bool = True, callback=None, data: ImageDa
     `config.dataset` (e.g. a re-balanced or mixed dataset built in a chapter).
     checkpoint: a file to resume from if it exists, and to write every `checkpoint_every`
     steps (0 = only resume). A checkpoint of another config is refused.
+    log_fns: {name: fn(model, z) -> float}: extra numbers recorded in the history at each log
+    step (z: the embeddings of the step's first view; the model is in eval mode).
+    stop: a callable checked after every step; when it returns True the run ends as if
+    interrupted (`status="interrupted"`).
     Returns a `Run`; `steps=0` evaluates the random-init encoder.
     Under torchrun, `batch_size` is the global batch (it must divide by the process count).
     """
     cfg = config.resolved()
     if checkpoint_every < 0:
         raise ValueError(f"checkpoint_every={checkpoint_every}: use 0 (never write) or a number of steps")
+    if log_fns is not None and not all(callable(f) for f in log_fns.values()):
+        raise ValueError("log_fns must map names to functions fn(model, z) -> float")
+    config.warn_ignored(stacklevel=3)
     device = distributed.setup(cfg.device)
     world, rank = distributed.world_size(), distributed.rank()
     local = distributed.check_batch(cfg.batch_size)
     seed_everything(cfg.seed)
-    data = data or load_dataset(cfg.dataset, cfg.image_size, str(device), cfg.data_path)
+    data = data or load_dataset(cfg.dataset, cfg.image_size, device, cfg.data_path)
     model = methods.build(cfg, data.num_classes)
     if world > 1 and cfg.sync_batchnorm:
         model = distributed.convert_batchnorm(model)
@@ -119,73 +129,87 @@ def train(config: RunConfig, progress: bool = True, callback=None, data: ImageDa
     lr = cfg.lr_at_batch()
     opt = make_optimizer(cfg.optimizer, param_groups(model.named_parameters(), cfg.weight_decay, lr, model.lr_mults()), lr)
     base_lrs = [gr["lr"] for gr in opt.param_groups]
-    probe_opt = torch.optim.AdamW(probe.parameters(), lr=3e-3, weight_decay=1e-4)
     g = generator(device, cfg.seed)
-    batches = _Batches(len(data.train_images), cfg.batch_size, g, device)
-    probe_x = data.test_images[:PROBE_BATCH]
-    probe_y = data.test_labels[:PROBE_BATCH]
-    run = Run(cfg, model=model)
-    window = torch.zeros(cfg.log_every, device=device)
-    parts = dict(model=model, probe=probe, opt=opt, probe_opt=probe_opt)
-    first = _resume(checkpoint, cfg, parts, g, batches, run, window) if checkpoint else 0
-    start = time.perf_counter() - run.seconds
+    model.rng = g  # the pretext tasks draw rotations, tiles and masks from the run's generator
+    loop = _Loop(cfg, device, data, model, probe, opt, torch.optim.AdamW(probe.parameters(), lr=3e-3, weight_decay=1e-4),
+                 g, _Batches(len(data.train_images), cfg.batch_size, g, device),
+                 Run(cfg, model=model, num_classes=data.num_classes), torch.zeros(cfg.log_every, device=device),
+                 dict(log_fns or {}))
+    run = loop.run
+    first = _resume(loop, checkpoint) if checkpoint else 0
+    loop.start = time.perf_counter() - run.seconds
     bar = tqdm(total=cfg.steps, initial=first, desc=f"{cfg.method} on {cfg.dataset}", disable=not progress or rank > 0,
                leave=False)
     model.train()
-    for step in range(first, cfg.steps):
-        mult = warmup_cosine(step, cfg.steps, cfg.warmup)
-        for gr, base in zip(opt.param_groups, base_lrs):
-            gr["lr"] = base * mult
-        idx = next(batches)[rank * local:(rank + 1) * local]  # this process's slice of the global batch
-        labels = data.train_labels[idx]
-        with augment.sharded(rank, world):
-            views = augment.multi_crop(data.train_images[idx], cfg, g)
-        if channels_last:
-            views = [v.contiguous(memory_format=torch.channels_last) for v in views]
-        with autocast(device, cfg.precision):
-            loss, h, z = model.loss(views, labels)
-            probe_loss = F.cross_entropy(probe(h.detach().float()), labels)
-        opt.zero_grad(set_to_none=True)
-        probe_opt.zero_grad(set_to_none=True)
-        (loss + probe_loss).backward()
-        distributed.average_gradients(model, probe)
-        opt.step()
-        probe_opt.step()
-        model.after_step(step, cfg.steps)
-        window[step % cfg.log_every] = loss.detach().float()
-        last = step == cfg.steps - 1
-        if (step + 1) % cfg.log_every == 0 or last:
-            record = _log(run, step, window[: step % cfg.log_every + 1], z, model, probe, probe_x, probe_y,
-                          opt, start, device, cfg)
-            bar.set_postfix(loss=f"{record['loss']:.3f}", probe=f"{record['online_probe_acc']:.2f}")
-            if callback is not None:
-                callback(run, record)
-            if run.status == "diverged":
-                break
-        if checkpoint and checkpoint_every and (step + 1) % checkpoint_every == 0 and not last:
-            run.seconds = time.perf_counter() - start
-            _save_checkpoint(checkpoint, cfg, parts, g, batches, run, window, step + 1)
-        bar.update(1)
-    bar.close()
-    run.seconds = time.perf_counter() - start
+    step, z = first, None
+    try:
+        for step in range(first, cfg.steps):
+            mult = warmup_cosine(step, cfg.steps, cfg.warmup)
+            for gr, base in zip(opt.param_groups, base_lrs):
+                gr["lr"] = base * mult
+            idx = next(loop.batches)[rank * local:(rank + 1) * local]  # this process's slice of the global batch
+            labels = data.train_labels[idx]
+            with augment.sharded(rank, world):
+                views = augment.multi_crop(data.train_images[idx], cfg, g)
+                if channels_last:
+                    views = [v.contiguous(memory_format=torch.channels_last) for v in views]
+                with autocast(device, cfg.precision):
+                    loss, h, z = model.loss(views, labels)
+                    probe_loss = F.cross_entropy(probe(h.detach().float()), labels)
+            opt.zero_grad(set_to_none=True)
+            loop.probe_opt.zero_grad(set_to_none=True)
+            (loss + probe_loss).backward()
+            distributed.average_gradients(model, probe)
+            opt.step()
+            loop.probe_opt.step()
+            model.after_step(step, cfg.steps)
+            loop.window[step % cfg.log_every] = loss.detach().float()
+            last = step == cfg.steps - 1
+            if (step + 1) % cfg.log_every == 0 or last:
+                record = _log(loop, step, z)
+                bar.set_postfix(loss=f"{record['loss']:.3f}", probe=f"{record['online_probe_acc']:.2f}")
+                if callback is not None:
+                    callback(run, record)
+                if run.status == "diverged":
+                    break
+            if checkpoint and checkpoint_every and (step + 1) % checkpoint_every == 0 and not last:
+                run.seconds = time.perf_counter() - loop.start
+                _save_checkpoint(loop, checkpoint, step + 1)
+            bar.update(1)
+            if stop is not None and stop() and not last:
+                raise KeyboardInterrupt
+    except KeyboardInterrupt:
+        run.status = "interrupted"
+        done = len(run.history) and run.history[-1]["step"]
+        run.message = (f"stopped after {bar.n} of {cfg.steps} steps; the history up to step {done} is kept. "
+                       f"An interrupted run is never cached.")
+    finally:
+        bar.close()
+    run.seconds = time.perf_counter() - loop.start
     model.eval()
-    run.metrics = {**final_metrics(model, data, cfg, g, device, progress=progress), **run.metrics}
+    if run.status == "interrupted":
+        run.metrics = {**_cheap_metrics(loop), **run.metrics}
+    else:
+        run.metrics = {**final_metrics(model, data, cfg, g, device, progress=progress), **run.metrics}
     return run
 
 
-def _log(run, step, window, z, model, probe, probe_x, probe_y, opt, start, device, cfg) -> dict:
-    losses = distributed.mean_over_processes(window).tolist()
+def _log(loop: _Loop, step: int, z: torch.Tensor) -> dict:
+    cfg, run, model, probe = loop.cfg, loop.run, loop.model, loop.probe
+    losses = distributed.mean_over_processes(loop.window[: step % cfg.log_every + 1]).tolist()
     bad = [i for i, v in enumerate(losses) if not math.isfinite(v)]
     first = step - len(losses) + 1
     model.eval()
     probe.eval()
-    with torch.no_grad(), autocast(device, cfg.precision):
-        acc = float((probe(model.backbone(augment.to_float(probe_x)).float()).argmax(1) == probe_y).float().mean())
+    x, y = loop.data.test_images[:PROBE_BATCH], loop.data.test_labels[:PROBE_BATCH]
+    with torch.no_grad(), autocast(loop.device, cfg.precision):
+        acc = float((probe(model.backbone(augment.to_float(x)).float()).argmax(1) == y).float().mean())
+        extra = {name: float(fn(model, z)) for name, fn in loop.log_fns.items()}
     model.train()
     probe.train()
     record = dict(step=step + 1, loss=sum(losses) / len(losses), rankme=metrics.rankme(z),
                   embedding_std=metrics.embedding_std(z), online_probe_acc=acc,
-                  lr=opt.param_groups[0]["lr"], time=time.perf_counter() - start)
+                  lr=loop.opt.param_groups[0]["lr"], time=time.perf_counter() - loop.start, **extra)
     run.history.append(record)
     if bad:
         at = first + bad[0] + 1
@@ -195,42 +219,49 @@ def _log(run, step, window, z, model, probe, probe_x, probe_y, opt, start, devic
                        f"optimizer='lars' or 'adamw', or smaller loss coefficients. "
                        f"The history up to step {step + 1} is kept in run.history.")
         run.metrics["diverged_at"] = at
-        warnings.warn(run.message, RuntimeWarning, stacklevel=3)
+        warnings.warn(run.message, RuntimeWarning, stacklevel=4)
     return record
 
 
-def _save_checkpoint(path, cfg, parts, g, batches, run, window, step) -> None:
+def _save_checkpoint(loop: _Loop, path, step: int) -> None:
     """Everything the loop needs to go on from `step`, written atomically (process 0 only)."""
     if distributed.rank() > 0:
         return
-    from .cache import atomic_save  # here: cache imports this module
-
-    atomic_save(dict(config=cfg.to_dict(), step=step, generator=g.get_state().cpu(), batches=batches.state(),
-                     window=window.cpu(), history=run.history, seconds=run.seconds,
-                     rng_cpu=torch.get_rng_state(),  # the pretext tasks draw rotations and masks from it
-                     rng_cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-                     **{name: part.state_dict() for name, part in parts.items()}), path)
+    atomic_save(dict(config=loop.cfg.to_dict(), step=step, generator=loop.g.get_state().cpu(),
+                     batches=loop.batches.state(), window=loop.window.cpu(), history=loop.run.history,
+                     seconds=loop.run.seconds, **{name: part.state_dict() for name, part in loop.parts().items()}),
+                path)
 
 
-def _resume(path, cfg, parts, g, batches, run, window) -> int:
+def _resume(loop: _Loop, path) -> int:
     """Load a checkpoint if `path` exists; returns the step to go on from (0 without one)."""
     if not os.path.exists(path):
         return 0
     state = torch.load(path, map_location="cpu", weights_only=True)
+    cfg = loop.cfg
     if state["config"] != cfg.to_dict():
         diff = sorted(k for k in cfg.to_dict() if state["config"].get(k) != cfg.to_dict()[k])
         raise ValueError(f"the checkpoint {path} is of another run (differs in {', '.join(diff)}); "
                          f"delete it or pass another checkpoint path")
-    for name, part in parts.items():
+    for name, part in loop.parts().items():
         part.load_state_dict(state[name])
-    g.set_state(state["generator"])
-    torch.set_rng_state(state["rng_cpu"])
-    if state["rng_cuda"] and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["rng_cuda"])
-    batches.load(state["batches"])
-    window.copy_(state["window"])
-    run.history, run.seconds = state["history"], state["seconds"]
+    loop.g.set_state(state["generator"])
+    loop.batches.load(state["batches"])
+    loop.window.copy_(state["window"])
+    loop.run.history, loop.run.seconds = state["history"], state["seconds"]
     return state["step"]
+
+
+@torch.no_grad()
+def _cheap_metrics(loop: _Loop) -> dict:
+    """What an interrupted run can report at once: collapse measures of up to 1,024 test
+    embeddings and the online probe's last accuracy (no probe is fitted)."""
+    x = loop.data.test_images[:1024]
+    with autocast(loop.device, loop.cfg.precision):
+        h, z = evaluate.embed(loop.model.embed, x, progress=False)
+    last = loop.run.history[-1] if loop.run.history else {}
+    return dict(rankme=metrics.rankme(z), rankme_backbone=metrics.rankme(h), embedding_std=metrics.embedding_std(z),
+                online_probe_acc=last.get("online_probe_acc", float("nan")))
 
 
 @torch.no_grad()

@@ -7,17 +7,20 @@
 Every control is named by its knob and its range and choices come from `knob_info`, so a
 slider can only produce values `RunConfig` accepts. Pressing Run trains through
 `load_or_train` (a setting trained before is loaded at once) and redraws the dashboard
-(`plots.history`, as a PNG in an `ipywidgets.Image`) at every log step, overlaying the
-earlier runs of the panel, each labelled by the knobs that differ. A training error shows as
+(`plots.history`, as a PNG in an `ipywidgets.Image`) at log steps (at most twice a second),
+overlaying the earlier runs of the panel, each labelled by the knobs that differ. Training
+runs on a worker thread, so the Stop button ends it after the current step and keeps its
+curves. A knob the chosen method does not read is greyed out. A training error shows as
 one line in the status, never a traceback. The diagnosis (`diagnose`) of the last run is
 shown under the dashboard. Everything the buttons do is a plain method (`KnobPanel.run`,
-`.config`, `.redraw`) that tests call without a browser.
+`.start`, `.stop`, `.config`, `.redraw`) that tests call without a browser.
 """
 from __future__ import annotations
 
 import html
 import io
 import math
+import threading
 import time
 import warnings
 
@@ -28,19 +31,10 @@ from . import plots
 from .cache import load_or_train, run_path
 from .config import RunConfig, knob_info, knob_names
 from .diagnose import diagnose
+from .methods import catalog
 
 DEFAULT_KNOBS = ("method", "temperature", "batch_size", "projector_depth", "embedding_dim", "lr")
 DEFAULT_METRICS = ("loss", "rankme", "embedding_std", "online_probe_acc")
-# Slider spans narrower than the validator's range where its ends are useless on a slider
-# (override with knob_panel(..., ranges={knob: (lo, hi)})).
-SENSIBLE = dict(steps=(0, 20000), batch_size=(4, 1024), representation_dim=(8, 2048), projector_width=(8, 4096),
-                embedding_dim=(2, 2048), predictor_width=(8, 4096), num_prototypes=(2, 4096), seed=(0, 99),
-                queue_size=(0, 65536), log_every=(1, 1000), sim_coeff=(0.0, 100.0), std_coeff=(0.0, 100.0),
-                cov_coeff=(0.0, 100.0), image_size=(8, 128), small_crop_size=(4, 128))
-# hand-picked stops for knobs whose useful values crowd near one end of their range
-STOPS = dict(ema_momentum=[0.0, 0.5, 0.9, 0.95, 0.98, 0.99, 0.996, 0.999, 1.0],
-             center_momentum=[0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 1.0],
-             mask_ratio=[0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95])  # linear: log stops would start at 1e-6
 class _Auto:
     """The stop meaning None = the method's default (ipywidgets selections can't hold None, and
     the string "auto" is a real value of some knobs, e.g. precision)."""
@@ -50,9 +44,8 @@ class _Auto:
 
 
 AUTO = _Auto()
-POWERS_OF_TWO = ("batch_size", "representation_dim", "projector_width", "embedding_dim", "predictor_width",
-                 "num_prototypes", "queue_size")  # sizes: slider stops at powers of two
 MAX_OVERLAY = 8  # earlier runs drawn with the current one
+DPI = 100  # the dashboard as sharp as the chapters' figures
 
 
 def nice_values(lo, hi, integer: bool, powers_of_two: bool = False) -> list:
@@ -93,14 +86,14 @@ def make_control(name: str, value, span=None) -> W.Widget:
         return W.Dropdown(options=opts, value=AUTO if value is None else value, **common)
     if typ is str:
         return W.Text(value=value, **common)
-    lo, hi = span or SENSIBLE.get(name) or info["range"]
+    lo, hi = span or info["slider"] or info["range"]
     integer = typ is int
     default = info["default"]
     small = (not integer and default is not None and 0 < default < 0.02 * hi)
-    if name in STOPS or info["log"] or nullable or small or (integer and hi - lo > 1000):
-        pow2 = integer and (name in POWERS_OF_TWO or (isinstance(default, int) and default > 0
-                                                       and default & (default - 1) == 0))
-        stops = STOPS.get(name) or nice_values(lo, hi, integer, pow2)
+    if info["stops"] or info["log"] or nullable or small or (integer and hi - lo > 1000):
+        pow2 = integer and (info["pow2"] or (isinstance(default, int) and default > 0
+                                             and default & (default - 1) == 0))
+        stops = list(info["stops"] or nice_values(lo, hi, integer, pow2))
         if value is not None and value not in stops:
             stops = sorted(stops + [value])
         opts = ([("auto", AUTO)] if nullable else []) + [(f"{v:g}", v) for v in stops]
@@ -114,35 +107,72 @@ def make_control(name: str, value, span=None) -> W.Widget:
 
 
 class KnobPanel:
-    """Sliders → `RunConfig` → Run → live dashboard + diagnosis. `.widget` is the VBox."""
+    """Sliders → `RunConfig` → Run → live dashboard + diagnosis. `.widget` is the VBox.
+
+    The Run button trains on a worker thread (the kernel stays free to redraw and to take
+    the Stop button), so Stop ends the run after its current step and keeps its curves.
+    `data(**extra) -> ImageData` and `extra` {name: options} add controls that are not knobs
+    but choose the data (e.g. an imbalance ratio); `score(run) -> float` is measured after
+    each run and plotted against the first control (one line per setting of the others)."""
+
+    REDRAW_EVERY_S = 0.5  # at most this often while training: drawing costs the training thread time
 
     def __init__(self, base_config: RunConfig | None = None, knobs=DEFAULT_KNOBS, metrics=DEFAULT_METRICS,
-                 steps: int | None = None, ranges: dict | None = None):
+                 steps: int | None = None, ranges: dict | None = None, data=None, extra: dict | None = None,
+                 score=None, score_name: str = "score"):
         base = base_config or RunConfig()
         self.base = base.replace(steps=steps) if steps is not None else base
         for k in knobs:
             knob_info(k)  # ValueError for an unknown knob
+        extra = dict(extra or {})
+        if extra and not callable(data):
+            raise ValueError("knob_panel(extra=...) needs data=fn(**extra) -> ImageData: the extra controls choose the data")
         self.keys = tuple(metrics)
+        self.data, self.score, self.score_name = data, score, score_name
         self.controls = {k: make_control(k, getattr(self.base, k), (ranges or {}).get(k)) for k in knobs}
+        self.extra = {k: W.SelectionSlider(options=list(v), value=list(v)[0], description=k, continuous_update=False,
+                                           style={"description_width": "150px"}, layout=W.Layout(width="520px"))
+                      for k, v in extra.items()}
         self.button = W.Button(description="Run", button_style="primary", icon="play",
                                tooltip="train this setting (instant if trained before)")
+        self.stop_button = W.Button(description="Stop", icon="stop", disabled=True,
+                                    tooltip="end the run after its current step; its curves so far are kept")
         self.clear_button = W.Button(description="Clear runs", tooltip="forget the earlier runs of this panel")
         self.status = W.HTML(value="<i>Set the knobs and press Run.</i>")
         self.dashboard = W.Image(format="png", layout=W.Layout(max_width="900px"))
+        self.score_plot = W.Image(format="png", layout=W.Layout(max_width="600px"))
         self.diagnosis = W.HTML()
         self.log = W.Output()  # anything printed while training (kept out of the way)
-        self.button.on_click(lambda _: self.run())
+        self.button.on_click(lambda _: self.start())
+        self.stop_button.on_click(lambda _: self.stop())
         self.clear_button.on_click(lambda _: self.clear())
-        self.runs: list = []  # finished runs of this session, oldest first
+        self.runs: list = []  # finished (or stopped) runs of this session, oldest first
+        self.points: dict = {}  # (control values) -> score
         self.redraws = 0
         self.last_run = None
         self.timings: dict = {}
+        self.thread: threading.Thread | None = None
+        self._stop = threading.Event()
         self._fig = self._axes = None
+        self._last_draw = 0.0
         self.widget = W.VBox([W.HTML(f"<b>Knobs</b> (base: {html.escape(self.base.method)} on "
                                      f"{html.escape(self.base.dataset)}, {self.base.steps} steps)"),
-                              *self.controls.values(), W.HBox([self.button, self.clear_button]),
-                              self.status, self.dashboard, self.diagnosis, self.log])
+                              *self.controls.values(), *self.extra.values(),
+                              W.HBox([self.button, self.stop_button, self.clear_button]),
+                              self.status, self.dashboard, self.score_plot, self.diagnosis, self.log])
+        for c in self.controls.values():
+            c.observe(lambda _: self.grey_out(), names="value")
+        self.grey_out()
         self.redraw([])
+        self.show_cached()
+
+    def grey_out(self) -> None:
+        """Disable the controls of knobs the chosen method does not read (their tooltip says so)."""
+        method = self.controls["method"].value if "method" in self.controls else self.base.method
+        backbone = self.controls["backbone"].value if "backbone" in self.controls else self.base.backbone
+        for k, c in self.controls.items():
+            c.disabled = not catalog.reads(method, k, backbone)
+            c.description_tooltip = (f"{method} does not read {k}" if c.disabled else knob_info(k)["help"])
 
     # ---------------------------------------------------------------- the callbacks
     def config(self) -> RunConfig:
@@ -150,29 +180,69 @@ class KnobPanel:
         values = {k: None if c.value is AUTO else c.value for k, c in self.controls.items()}
         return RunConfig(**{**self.base.to_dict(), **values})
 
+    def dataset(self):
+        """The ImageData the extra controls choose (None: the config's dataset)."""
+        return self.data(**{k: c.value for k, c in self.extra.items()}) if callable(self.data) else self.data
+
+    def show_cached(self) -> None:
+        """If the current setting was trained before, show it at once (nothing trains)."""
+        try:
+            cfg, data = self.config(), self.dataset()
+            if run_path(cfg, data=data).exists():
+                self.run()
+        except Exception:  # noqa: BLE001 - an empty panel is fine; Run will say what is wrong
+            pass
+
+    def start(self) -> threading.Thread | None:
+        """What the Run button does: `run()` on a worker thread (Stop can end it)."""
+        if self.thread is not None and self.thread.is_alive():
+            return None
+        self.thread = threading.Thread(target=self.run, name="knob-panel-run", daemon=True)
+        self.thread.start()
+        return self.thread
+
+    def stop(self) -> None:
+        """What the Stop button does: the run ends after its current step, its curves kept."""
+        self._stop.set()
+        self._status("stopping", "after the current step…")
+
     def run(self):
-        """What the Run button does: train (or load) the current setting, redrawing as it goes.
+        """Train (or load) the current setting, redrawing as it goes; in this thread.
 
         Never raises: an error becomes one line in the status. Returns the Run (or None).
         """
         t0 = time.perf_counter()
         self.timings = {}
-        self.button.disabled = True
+        self._stop.clear()
+        self.button.disabled, self.stop_button.disabled = True, False
         try:
             cfg = self.config()
-            cached = run_path(cfg).exists()
-            self._status("loading" if cached else "training", f"{cfg.method}, {self._label_of(cfg)}")
+            data = self.dataset()
+            cached = run_path(cfg, data=data).exists()
+            self._status("loading" if cached else "training",
+                         f"{cfg.method}, {self._label_of(cfg)}" if cached else
+                         f"step 0/{cfg.steps} · preparing data and model (first numbers at step "
+                         f"{min(cfg.log_every, cfg.steps)})")
 
             def callback(run, record):
                 self._status("training", f"step {record['step']}/{cfg.steps} · loss {record['loss']:.4g} · "
                                          f"RankMe {record['rankme']:.1f} · std {record['embedding_std']:.3f} · "
                                          f"{record['time']:.1f} s")
-                self.redraw(self.runs + [run])
+                now = time.perf_counter()
+                if now - self._last_draw >= self.REDRAW_EVERY_S or record["step"] >= cfg.steps:
+                    self.redraw(self.runs + [run])
+                    self._last_draw = time.perf_counter()
+                    self.timings["draw_s"] = self.timings.get("draw_s", 0.0) + self._last_draw - now
                 self.timings.setdefault("first_update_s", time.perf_counter() - t0)  # Run → first redraw
 
             with warnings.catch_warnings(record=True), self.log:  # a divergence warning goes to the status
                 warnings.simplefilter("always")
-                run = load_or_train(cfg, progress=False, callback=None if cached else callback)
+                run = load_or_train(cfg, progress=False, callback=None if cached else callback, data=data,
+                                    stop=self._stop.is_set)
+            if self.score is not None and run.status == "ok":
+                shown = cfg.resolved()  # "auto" as the value it stood for
+                key = tuple(c.value for c in self.extra.values()) + tuple(getattr(shown, k) for k in self.controls)
+                self.points[key] = float(self.score(run))
             self.runs = [r for r in self.runs if r.config.cache_key() != run.config.cache_key()] + [run]
             self.last_run = run
             self.redraw(self.runs)
@@ -180,21 +250,47 @@ class KnobPanel:
             m = run.metrics
             summary = " · ".join(f"{k} {m[k]:.3g}" for k in ("linear_acc", "knn_acc", "rankme", "embedding_std")
                                  if isinstance(m.get(k), float))
+            if self.score is not None and run.status == "ok":
+                summary = f"{self.score_name} {self.points[key]:.3f} · " + summary
             if run.status == "ok":
                 how = (f"loaded from cache (trained in {run.seconds:.1f} s)" if cached
                        else f"done in {run.seconds:.1f} s")
                 self._status("done", f"{how}: {summary}")
+            elif run.status == "interrupted":
+                self._status("stopped", f"{run.message} (not cached: press Run to train it in full)")
             else:
                 self._status("diverged", run.message.split(". ")[0] + ".", error=True)
             self.show_diagnosis(run)
+            self.draw_scores()
             return run
         except KeyboardInterrupt:
             self._status("interrupted", "training was interrupted", error=True)
         except Exception as e:  # noqa: BLE001 - the panel shows the error, it never raises
             self._status("error", f"{type(e).__name__}: {_one_line(str(e))}", error=True)
         finally:
-            self.button.disabled = False
+            self.button.disabled, self.stop_button.disabled = False, True
         return None
+
+    def draw_scores(self) -> None:
+        """`score` against the first control, one line per setting of the others."""
+        if not self.points:
+            self.score_plot.value = b""
+            return
+        names = list(self.extra) + list(self.controls)
+        fig, ax = plt.subplots(figsize=(6, 3.2), layout="constrained")
+        plt.close(fig)
+        for i, rest in enumerate(dict.fromkeys(k[1:] for k in self.points)):
+            pts = sorted((k[0], v) for k, v in self.points.items() if k[1:] == rest)
+            label = ", ".join(f"{n}={_short(v)}" for n, v in zip(names[1:], rest)) or self.score_name
+            ax.plot(*zip(*pts), "o-", color=f"C{i % 10}", label=label)
+        if all(isinstance(k[0], (int, float)) and k[0] > 0 for k in self.points):
+            ax.set_xscale("log")
+        ax.set(xlabel=names[0], ylabel=self.score_name, title=f"{self.score_name} of your runs")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=plots.FONT)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=DPI)
+        self.score_plot.value = buf.getvalue()
 
     def clear(self):
         """Forget the earlier runs (the cache keeps them: re-running one is instant)."""
@@ -226,7 +322,7 @@ class KnobPanel:
                 ax.set(title=plots._PANELS.get(key, (key,))[0], xlabel="step")
                 ax.text(0.5, 0.5, "press Run", transform=ax.transAxes, ha="center", va="center", color="0.5")
         buf = io.BytesIO()
-        self._fig.savefig(buf, format="png", dpi=72)
+        self._fig.savefig(buf, format="png", dpi=DPI)
         self.dashboard.value = buf.getvalue()
         self.redraws += 1
 
@@ -269,9 +365,15 @@ def _one_line(text: str, limit: int = 300) -> str:
 
 
 def knob_panel(base_config: RunConfig | None = None, knobs=DEFAULT_KNOBS, metrics=DEFAULT_METRICS,
-               steps: int | None = None, ranges: dict | None = None) -> KnobPanel:
-    """A `KnobPanel`: one control per knob in `knobs`, a Run button, the live dashboard of
-    `metrics` (history keys) and the diagnosis of the last run. `steps` overrides the base
-    config's steps; `ranges` {knob: (lo, hi)} narrows a slider. Display it by returning it
-    from a cell (or `display(panel.widget)`)."""
-    return KnobPanel(base_config, knobs=knobs, metrics=metrics, steps=steps, ranges=ranges)
+               steps: int | None = None, ranges: dict | None = None, data=None, extra: dict | None = None,
+               score=None, score_name: str = "score") -> KnobPanel:
+    """A `KnobPanel`: one control per knob in `knobs`, Run and Stop buttons, the live
+    dashboard of `metrics` (history keys) and the diagnosis of the last run. `steps`
+    overrides the base config's steps; `ranges` {knob: (lo, hi)} narrows a slider.
+    data: an `ImageData` to train on, or fn(**extra) -> ImageData with `extra` = {name:
+    options}: controls that choose the data (e.g. `extra={"ratio": [1, 10, 100]}`).
+    score: fn(run) -> float measured after each run and plotted (`score_name`) against the
+    first control. If the current setting was trained before, the panel opens showing it.
+    Display it by returning it from a cell (or `display(panel.widget)`)."""
+    return KnobPanel(base_config, knobs=knobs, metrics=metrics, steps=steps, ranges=ranges, data=data, extra=extra,
+                     score=score, score_name=score_name)

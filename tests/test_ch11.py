@@ -12,7 +12,7 @@ from cookbook_lib import RunConfig, train
 from cookbook_lib.cache import load_run, save_run
 from cookbook_lib.data import ImageData, load_dataset
 from cookbook_lib.methods import build
-from cookbook_lib.methods_distillation import DirectPredictor
+from cookbook_lib.methods.distillation import DirectPredictor
 
 
 def tiny(method="byol", **kw):

@@ -29,8 +29,11 @@ def test_sweep_on_own_data_is_cached_under_its_key(tmp_path, monkeypatch, small_
 
 
 def test_sweep_with_data_needs_a_key(small_digits):
+    import dataclasses
+    assert small_digits.key == "head256-128"  # a subset names itself
+    unnamed = dataclasses.replace(small_digits, key="")  # data a chapter built by hand
     with pytest.raises(ValueError, match="data_key"):
-        sweep(TINY, {"lr_scaling": ["sqrt"]}, progress=False, data=small_digits)
+        sweep(TINY, {"lr_scaling": ["sqrt"]}, progress=False, data=unnamed)
 
 
 def test_lr_at_batch_scalings():

@@ -4,14 +4,15 @@ import dataclasses
 import pytest
 
 from cookbook_lib import RunConfig
-from cookbook_lib.config import METHOD_DEFAULTS, knob_info, knob_names
+from cookbook_lib.config import knob_info, knob_names
+from cookbook_lib.methods.catalog import CATALOG
 
 
 def test_defaults_are_valid_and_resolve_to_method_defaults():
     cfg = RunConfig()
     assert cfg.lr is None and cfg.optimizer is None
     r = cfg.resolved()
-    for k, v in METHOD_DEFAULTS[cfg.method].items():
+    for k, v in CATALOG[cfg.method].recipe.items():
         assert getattr(r, k) == v
     assert RunConfig(lr=0.5).resolved().lr == 0.5  # an explicit value wins
 
@@ -52,7 +53,8 @@ def test_int_is_accepted_for_float_knobs():
 def test_replace_validates_and_picks_up_new_method_defaults():
     cfg = RunConfig(method="simclr")
     sup = cfg.replace(method="supervised").resolved()
-    assert sup.lr == METHOD_DEFAULTS["supervised"]["lr"]
+    assert sup.lr == CATALOG["supervised"].recipe["lr"]
+    assert cfg.replace(method="mae").resolved().lr == CATALOG["mae"].recipe["lr"] != CATALOG["simclr"].recipe["lr"]
     with pytest.raises(ValueError, match="steps"):
         cfg.replace(steps=-3)
 
@@ -63,7 +65,7 @@ def test_hashable_and_cache_key_stable():
     assert a.cache_key() == b.cache_key()
     assert a.cache_key() != RunConfig(steps=11).cache_key()
     # auto and the explicit default value are the same run
-    assert RunConfig().cache_key() == RunConfig(**METHOD_DEFAULTS["simclr"]).cache_key()
+    assert RunConfig().cache_key() == RunConfig(**CATALOG["simclr"].recipe).cache_key()
     with pytest.raises(dataclasses.FrozenInstanceError):
         a.steps = 3
 
@@ -87,15 +89,69 @@ def test_every_knob_has_help_and_a_type():
         assert info["type"] in (bool, int, float, str)
 
 
-def test_new_knobs_at_their_default_keep_the_cache_keys_of_runs_stored_before_them():
-    import hashlib
-    import json
+def test_knobs_a_method_does_not_read_are_left_out_of_its_cache_key():
+    # BYOL reads no temperature and DINO no sim_coeff: changing them is the same run
+    assert RunConfig(method="byol", temperature=0.7).cache_key() == RunConfig(method="byol").cache_key()
+    assert RunConfig(method="dino", sim_coeff=3.0).cache_key() == RunConfig(method="dino").cache_key()
+    # supervised and MAE have no projector: its depth is not part of their runs
+    for m in ("supervised", "mae"):
+        assert RunConfig(method=m, projector_depth=3).cache_key() == RunConfig(method=m).cache_key()
+    # ... but a knob the method reads always is
+    assert RunConfig(method="simclr", temperature=0.7).cache_key() != RunConfig(method="simclr").cache_key()
+    assert RunConfig(method="byol", ema_momentum=0.9).cache_key() != RunConfig(method="byol").cache_key()
+    # the tiny ViT reads patch_size, the convnet does not
+    assert RunConfig(patch_size=2).cache_key() == RunConfig().cache_key()
+    assert (RunConfig(backbone="vit_tiny", patch_size=2).cache_key()
+            != RunConfig(backbone="vit_tiny").cache_key())
 
-    from cookbook_lib.config import CACHE_VERSION, NEW_KNOB_DEFAULTS
-    for cfg in (RunConfig(), RunConfig(method="byol", steps=100), RunConfig(method="vicreg", batch_size=64)):
-        before = {k: v for k, v in cfg.resolved().to_dict().items() if k not in NEW_KNOB_DEFAULTS}
-        old_key = hashlib.sha1(json.dumps({"v": CACHE_VERSION, **before}, sort_keys=True).encode()).hexdigest()[:16]
-        assert cfg.cache_key() == old_key
-        for knob, default in NEW_KNOB_DEFAULTS.items():
-            assert cfg.replace(**{knob: not default}).cache_key() != old_key
-    assert RunConfig().cache_key() == "9cd87a74f4f114a3"  # the key the library gave before these knobs existed
+
+def test_ignored_knobs_are_listed_and_warned_about():
+    cfg = RunConfig(method="byol", temperature=0.5, sim_coeff=3.0, ema_momentum=0.9)
+    assert cfg.ignored_knobs() == ["temperature", "sim_coeff"]
+    with pytest.warns(UserWarning, match=r"byol does not read temperature=0\.5, sim_coeff=3\.0"):
+        cfg.warn_ignored()
+    assert RunConfig(method="simclr", temperature=0.5).ignored_knobs() == []
+    assert RunConfig(method="mae", backbone="resnet18").ignored_knobs() == ["backbone"]
+
+
+def test_numbers_are_normalised_so_equal_values_are_one_run():
+    import numpy as np
+    assert RunConfig(temperature=1).temperature == 1.0 and isinstance(RunConfig(temperature=1).temperature, float)
+    assert RunConfig(temperature=1).cache_key() == RunConfig(temperature=1.0).cache_key()
+    assert RunConfig(steps=np.int64(7)).steps == 7 and type(RunConfig(steps=np.int64(7)).steps) is int
+    assert RunConfig(lr=np.float32(0.5)).lr == 0.5
+    with pytest.raises(ValueError, match=r"it must be an int"):
+        RunConfig(steps=np.float64(7.0))
+
+
+def test_a_case_only_typo_gets_a_suggestion():
+    with pytest.raises(ValueError, match=r"Did you mean 'simclr'"):
+        RunConfig(method="SimCLR")
+    with pytest.raises(ValueError, match=r"Did you mean 'barlow_twins'"):
+        RunConfig(method="Barlow_Twins")
+
+
+@pytest.mark.parametrize("knobs,words", [
+    (dict(method="wmse", embedding_dim=64, batch_size=32), ["batch_size=32", "embedding_dim=64", "embedding_dim=16"]),
+    (dict(method="directclr", embedding_dim=512, representation_dim=256), ["embedding_dim=512", "representation_dim=256"]),
+    (dict(method="byol", direct_predictor=True, predictor_depth=0), ["predictor_depth ≥ 1", "predictor_depth=1"]),
+    (dict(method="mae", image_size=30), ["patch_size=4", "image_size=30", "patch_size=2"]),
+    (dict(backbone="vit_tiny", image_size=20, patch_size=8), ["patch_size=8", "image_size=20"]),
+    (dict(method="inpainting", image_size=18, patch_size=4), ["patch_size=4", "image_size=18"]),
+    (dict(method="jigsaw", image_size=8), ["jigsaw", "image_size=8"]),
+    (dict(backbone="resnet18", image_size=8), ["image_size=8", "resnet18", "16"]),
+    (dict(method="dino", num_small_crops=2, small_crop_size=40), ["small_crop_size=40", "image_size=32"]),
+])
+def test_cross_knob_checks_run_when_the_config_is_built(knobs, words):
+    with pytest.raises(ValueError) as e:
+        RunConfig(**knobs)
+    for w in words:
+        assert w in str(e.value), (w, str(e.value))
+
+
+def test_automatic_values_resolve_to_valid_settings():
+    # W-MSE's automatic embedding (64) halves until whitening has more samples than dimensions
+    assert RunConfig(method="wmse", batch_size=32).resolved().embedding_dim == 16
+    assert RunConfig(method="wmse", batch_size=128).resolved().embedding_dim == 64
+    for m in CATALOG:  # every method builds at a small batch with its automatic knobs
+        RunConfig(method=m, batch_size=8, image_size=16)

@@ -6,6 +6,7 @@ import pytest
 from cookbook_lib import RunConfig
 from cookbook_lib.config import knob_names
 from cookbook_lib.diagnose import VERDICTS, diagnose
+from cookbook_lib.methods import catalog
 from cookbook_lib.train import Run
 
 D = 128
@@ -40,10 +41,10 @@ def test_healthy():
 
 
 @pytest.mark.parametrize("method, std, rank, first_fixes", [
-    ("simsiam", 0.1, 5.0, ["stop_gradient", "predictor_depth"]),   # std under 0.2/√d
+    ("simsiam", 0.1, 5.0, ["predictor_depth", "predictor_lr_mult"]),  # std under 0.2/√d; stop_gradient is on already
     ("byol", 0.05, 3.0, ["ema_momentum", "predictor_depth"]),
     ("vicreg", 1.0, 1.2, ["std_coeff"]),                          # rank one with a healthy-looking std
-    ("dino", 0.0, 1.0, ["dino_center", "teacher_temp"]),
+    ("dino", 0.0, 1.0, ["teacher_temp", "center_momentum"]),      # centring is on already: not suggested
     ("simclr", 0.1, 2.0, ["temperature"]),
 ])
 def test_complete_collapse(method, std, rank, first_fixes):
@@ -85,6 +86,19 @@ def test_diverged(method):
     check_fixes(diag)
     if method == "vicreg":
         assert {"sim_coeff", "std_coeff", "cov_coeff"} <= set(diag.fixes)
+
+
+def test_the_doctor_names_few_knobs_and_none_already_at_its_advice():
+    on = diagnose(make_run("simsiam", std=0.1, rank=5.0, stop_gradient=False))
+    assert on.fixes[0] == "stop_gradient"  # off: the first thing to try
+    off = diagnose(make_run("simsiam", std=0.1, rank=5.0))
+    assert "stop_gradient" not in off.fixes  # on already: advising it would be noise
+    for method in ("simclr", "vicreg", "byol", "dino", "mae", "swav"):
+        for std, rank in ((0.1, 2.0), (0.9, 12.0)):
+            diag = diagnose(make_run(method, std=std, rank=rank))
+            assert 1 <= len(diag.fixes) <= 6, (method, diag.fixes)
+            # every knob named is one the method reads
+            assert all(catalog.reads(method, k) for k in diag.fixes), (method, diag.fixes)
 
 
 def test_nan_history_without_status_is_diverged():

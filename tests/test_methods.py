@@ -12,12 +12,12 @@ import torch
 import torch.nn as nn
 
 from cookbook_lib import RunConfig, losses, train
-from cookbook_lib.config import METHOD_DEFAULTS, METHODS
+from cookbook_lib.methods.catalog import CATALOG, METHODS
 from cookbook_lib.data import ImageData, load_dataset
 from cookbook_lib.methods import METHOD_CLASSES, build
-from cookbook_lib.methods_common import Queue, ema_momentum, ema_update
-from cookbook_lib.methods_contrastive import supcon_loss
-from cookbook_lib.methods_pretext import jigsaw_permutations
+from cookbook_lib.methods.base import Queue, ema_momentum, ema_update
+from cookbook_lib.losses import supcon as supcon_loss
+from cookbook_lib.methods.pretext import jigsaw_permutations
 from cookbook_lib.optim import param_groups
 
 TEACHER_METHODS = ("byol", "moco", "dino", "simdino")
@@ -55,9 +55,11 @@ def views_for(cfg, n=16, seed=0):
 def test_every_method_has_a_class_and_calibrated_defaults():
     for m in METHODS:
         assert m in METHOD_CLASSES, m
-        assert {"optimizer", "lr", "weight_decay", "temperature"} <= set(METHOD_DEFAULTS[m]), m
-    assert RunConfig(method="moco").resolved().queue_size == METHOD_DEFAULTS["moco"]["queue_size"]
-    assert RunConfig(method="mae").resolved().mask_ratio == METHOD_DEFAULTS["mae"]["mask_ratio"]
+        assert {"optimizer", "lr", "weight_decay"} <= set(CATALOG[m].recipe), m
+        assert set(CATALOG[m].recipe) <= set(CATALOG[m].knobs()), m  # a recipe sets only knobs the method reads
+        assert set(CATALOG[m].sources) == set(CATALOG[m].recipe), m  # ... each with its source
+    assert RunConfig(method="moco").resolved().queue_size == CATALOG["moco"].recipe["queue_size"]
+    assert RunConfig(method="mae").resolved().mask_ratio == CATALOG["mae"].recipe["mask_ratio"]
     assert RunConfig(method="inpainting", mask_ratio=0.5).resolved().mask_ratio == 0.5
     assert RunConfig(method="simclr").resolved().queue_size == 0  # unused: the fallback
 

@@ -60,7 +60,7 @@ def test_history_dashboard_panels_lines_and_reference():
     assert len(axes) == 4
     assert {ax.get_subplotspec().get_geometry()[:2] for ax in axes} == {(2, 2)}
     titles = [ax.get_title() for ax in axes]
-    assert titles == ["loss", "RankMe (effective rank)", "embedding std (0 = collapsed)",
+    assert titles == ["loss", "RankMe of the training batch", "embedding std (0 = collapsed)",
                       "online linear probe accuracy"]
     for ax in axes:
         assert ax.get_xlabel() == "step" and ax.get_ylabel()

@@ -1,13 +1,14 @@
 """The knob panel without a browser: every control over its whole range gives a valid
-RunConfig; Run redraws the dashboard at every log step; errors show in the panel; a setting
-trained before comes from the cache."""
+RunConfig; Run redraws the dashboard at log steps; Stop ends a run on the worker thread and
+keeps its curves; errors show in the panel; a setting trained before comes from the cache
+(and shows when the panel opens); knobs the method ignores are greyed out."""
 import ipywidgets as W
 import pytest
 
 import cookbook_lib.cache as cache
 from cookbook_lib import RunConfig
 from cookbook_lib.config import knob_info, knob_names
-from cookbook_lib.widgets import AUTO, DEFAULT_KNOBS, KnobPanel, knob_panel, nice_values
+from cookbook_lib.widgets import AUTO, DEFAULT_KNOBS, knob_panel, nice_values
 
 TINY = RunConfig(method="simclr", dataset="digits", image_size=16, batch_size=32, steps=12, log_every=3,
                  representation_dim=32, embedding_dim=16)
@@ -79,6 +80,7 @@ def test_nice_values():
 def test_run_redraws_at_every_log_step_then_loads_from_cache(runs_dir, monkeypatch):
     panel = knob_panel(TINY, knobs=DEFAULT_KNOBS)
     assert panel.redraws == 1 and panel.dashboard.value[:4] == b"\x89PNG"  # the empty dashboard
+    panel.REDRAW_EVERY_S = 0.0  # draw at every log step (by default at most twice a second)
     images = []
     panel.dashboard.observe(lambda ch: images.append(ch["new"]), names="value")
     run = panel.run()
@@ -151,7 +153,6 @@ def test_mimebundle_delegates_to_the_widget():
     bundle = panel._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == panel.widget.model_id
-    assert isinstance(panel, KnobPanel)
 
 
 def test_mask_ratio_slider_has_linear_stops():
@@ -161,3 +162,78 @@ def test_mask_ratio_slider_has_linear_stops():
     values = [v for _, v in w.options if isinstance(v, float)]
     assert 0.25 in values and 0.9 in values and min(v for v in values if v > 0) >= 0.05
     assert w.value == 0.75
+
+
+def test_stop_ends_the_run_on_the_worker_thread_and_keeps_its_curves(runs_dir):
+    import threading
+    panel = knob_panel(TINY.replace(steps=400, log_every=5), knobs=("temperature",))
+    first_log = threading.Event()
+    real_status = panel._status
+
+    def status(state, text, error=False):  # the first log step has been drawn: press Stop
+        real_status(state, text, error)
+        if state == "training" and text.startswith("step 5/"):
+            first_log.set()
+
+    panel._status = status
+    assert panel.stop_button.disabled  # nothing to stop yet
+    thread = panel.start()
+    assert thread is not None and panel.start() is None  # a second press while training does nothing
+    assert first_log.wait(60)
+    assert not panel.stop_button.disabled
+    panel.stop()
+    thread.join(60)
+    assert not thread.is_alive()
+    run = panel.last_run
+    assert run.status == "interrupted" and 1 <= len(run.history) and run.history[-1]["step"] < 400
+    assert panel.runs == [run] and panel.status_text.startswith("stopped")
+    assert not cache.run_path(run.config).exists()  # a stopped run is never cached
+    assert not panel.button.disabled and panel.stop_button.disabled
+
+
+def test_the_status_says_training_before_the_first_log_step(runs_dir, monkeypatch):
+    seen = []
+    panel = knob_panel(TINY, knobs=("temperature",))
+    real_train = cache.train
+
+    def spy(*a, **k):
+        seen.append(panel.status_text)
+        return real_train(*a, **k)
+
+    monkeypatch.setattr(cache, "train", spy)
+    panel.run()
+    assert seen and seen[0].startswith("training: step 0/12")
+
+
+def test_a_panel_opens_on_its_cached_setting(runs_dir, monkeypatch):
+    first = knob_panel(TINY, knobs=("temperature",)).run()
+    monkeypatch.setattr(cache, "train", lambda *a, **k: pytest.fail("opening a panel must not train"))
+    panel = knob_panel(TINY, knobs=("temperature",))
+    assert len(panel.runs) == 1 and panel.runs[0].metrics["linear_acc"] == first.metrics["linear_acc"]
+    assert "loaded from cache" in panel.status_text
+    fresh = knob_panel(TINY.replace(seed=5), knobs=("temperature",))  # never trained: an empty panel
+    assert fresh.runs == [] and "press Run" in fresh.status_text
+
+
+def test_knobs_the_method_does_not_read_are_greyed_out(runs_dir):
+    panel = knob_panel(TINY.replace(method="byol"), knobs=("method", "temperature", "ema_momentum"))
+    assert panel.controls["temperature"].disabled and not panel.controls["ema_momentum"].disabled
+    assert "does not read temperature" in panel.controls["temperature"].description_tooltip
+    panel.controls["method"].value = "simclr"
+    assert not panel.controls["temperature"].disabled and panel.controls["ema_momentum"].disabled
+
+
+def test_extra_controls_choose_the_data_and_score_is_plotted(runs_dir):
+    from cookbook_lib.data import load_dataset
+    full = load_dataset("digits", 16, "cpu")
+    panel = knob_panel(TINY.replace(steps=3), knobs=("temperature",), data=lambda n: full.head(n, 128),
+                       extra={"n": [256, 512]}, score=lambda run: run.metrics["linear_acc"], score_name="probe")
+    run = panel.run()
+    assert run.status == "ok" and len(run.history) == 1
+    assert cache.run_path(run.config, data=full.head(256, 128)).exists()  # cached under the subset's key
+    panel.extra["n"].value = 512
+    panel.run()
+    assert sorted(panel.points) == [(256, 0.1), (512, 0.1)]
+    assert panel.score_plot.value[:4] == b"\x89PNG" and "probe" in panel.status_text
+    with pytest.raises(ValueError, match="needs data=fn"):
+        knob_panel(TINY, extra={"n": [1, 2]})

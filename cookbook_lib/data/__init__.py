@@ -15,14 +15,19 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from ..device import pick_device
 from .shapes import FACTOR_CLASSES, SHAPE_NAMES, make_shapes
 
 SHAPES_TRAIN, SHAPES_TEST = 8192, 2048  # images rendered for the shapes train / test splits
 
 
-@dataclass
+@dataclass(frozen=True, eq=False)
 class ImageData:
-    """A dataset held on the device. Images are uint8 (N, 3, S, S); labels are long (N,)."""
+    """A dataset held on the device. Images are uint8 (N, 3, S, S); labels are long (N,).
+
+    Immutable (the loaded datasets are shared through a cache): a subset is a new object.
+    `key` names a subset ('' for the whole dataset): `head`, `labelled` and `long_tailed` set
+    it, and the run cache keeps runs on different subsets apart by it."""
 
     name: str
     train_images: torch.Tensor
@@ -34,6 +39,7 @@ class ImageData:
     train_factors: dict = field(default_factory=dict)
     test_factors: dict = field(default_factory=dict)
     factor_classes: dict = field(default_factory=dict)
+    key: str = ""
 
     @property
     def num_classes(self) -> int:
@@ -49,12 +55,37 @@ class ImageData:
         for name, n, have in (("n_train", n_train, len(self.train_images)), ("n_test", n_test, len(self.test_images))):
             if n is not None and not 1 <= n <= have:
                 raise ValueError(f"{name}={n!r}: must be between 1 and {have}, the images {self.name!r} has")
-        tr, te = slice(n_train), slice(n_test)
+        te = slice(n_test)
+        sub = self.subset(torch.arange(n_train, device=self.train_labels.device), f"head{n_train}-{n_test or 'all'}")
+        return dataclasses.replace(sub, test_images=self.test_images[te], test_labels=self.test_labels[te],
+                                   test_factors={k: v[te] for k, v in self.test_factors.items()})
+
+    def subset(self, idx: torch.Tensor, key: str) -> "ImageData":
+        """The training images `idx` (the test split unchanged), named `key` (added to this
+        data's own key, so a subset of a subset keeps both)."""
+        if not key:
+            raise ValueError("a subset needs a key (e.g. 'first500'): the run cache tells subsets apart by it")
         return dataclasses.replace(
-            self, train_images=self.train_images[tr], train_labels=self.train_labels[tr],
-            test_images=self.test_images[te], test_labels=self.test_labels[te],
-            train_factors={k: v[tr] for k, v in self.train_factors.items()},
-            test_factors={k: v[te] for k, v in self.test_factors.items()})
+            self, train_images=self.train_images[idx], train_labels=self.train_labels[idx],
+            train_factors={k: v[idx] for k, v in self.train_factors.items()},
+            key=f"{self.key}.{key}" if self.key else key)
+
+    def labelled(self, per_class: int, seed: int = 0) -> "ImageData":
+        """`per_class` training images of every class, drawn at random with `seed` (a
+        different draw per seed: read a label-budget result over several draws). The test
+        split is unchanged. ValueError when a class has fewer images."""
+        labels = self.train_labels.cpu()
+        g = torch.Generator().manual_seed(seed)
+        keep = []
+        for c in range(self.num_classes):
+            pool = (labels == c).nonzero().flatten()
+            if not 1 <= per_class <= len(pool):
+                raise ValueError(f"per_class={per_class!r}: class {self.class_names[c]!r} has {len(pool)} training "
+                                 f"images; use 1 to {len(pool)}")
+            keep.append(pool[torch.randperm(len(pool), generator=g)[:per_class]])
+        idx = torch.cat(keep)
+        return self.subset(idx[torch.randperm(len(idx), generator=g)].to(self.train_labels.device),
+                           f"lab{per_class}-s{seed}")
 
     def __repr__(self):
         return (f"ImageData({self.name!r}: {len(self.train_images)} train / {len(self.test_images)} test images "
@@ -98,9 +129,14 @@ def _digits(image_size: int):
     return x[:n_train], y[:n_train], x[n_train:], y[n_train:], tuple(str(i) for i in range(10))
 
 
+def load_dataset(name: str = "shapes", image_size: int = 32, device="auto", data_path: str = "") -> ImageData:
+    """Load a dataset onto `device` ("auto": the device `train` would pick; a name or a
+    `torch.device`) as uint8 tensors, cached in memory for the session."""
+    return _load(name, image_size, str(pick_device(str(device))), data_path)
+
+
 @functools.lru_cache(maxsize=8)
-def load_dataset(name: str = "shapes", image_size: int = 32, device: str = "cpu", data_path: str = "") -> ImageData:
-    """Load a dataset onto `device` as uint8 tensors (cached in memory for the session)."""
+def _load(name: str, image_size: int, device: str, data_path: str) -> ImageData:
     device = torch.device(device)
     if name == "shapes":
         xtr, ytr, ftr = make_shapes(SHAPES_TRAIN, image_size, seed=0, device=device)
@@ -149,6 +185,4 @@ def long_tailed(data: ImageData, ratio: float, size: int, seed: int = 0) -> Imag
         keep.append(pool[torch.randperm(len(pool), generator=g)[:counts[c]]])
     idx = torch.cat(keep)
     idx = idx[torch.randperm(len(idx), generator=g)].to(data.train_labels.device)
-    return ImageData(data.name, data.train_images[idx], data.train_labels[idx], data.test_images, data.test_labels,
-                     data.class_names, {k: v[idx] for k, v in data.train_factors.items()}, data.test_factors,
-                     data.factor_classes)
+    return data.subset(idx, f"lt{ratio:g}-{size}-s{seed}")

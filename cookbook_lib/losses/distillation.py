@@ -7,7 +7,7 @@ from typing import Sequence
 import torch
 import torch.nn.functional as F
 
-from .losses_common import float32_loss, wide_dtype
+from ._common import float32_loss, wide_dtype
 
 
 @float32_loss

@@ -18,10 +18,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from . import losses
-from .distributed import gather
-from .methods_common import TeacherStudent, ema_momentum, ema_update, encode_views  # noqa: F401
-from .nets import mlp
+from .. import losses
+from ..distributed import gather
+from ..nets import mlp
+from .base import TeacherStudent, encode_views
 
 
 def _pairs(loss_fn, students, targets):
@@ -39,6 +39,7 @@ class DirectPredictor(nn.Module):
     W = U diag(p) Uᵀ with p_j = √(max(s_j, 0) / max s) + ε (ε = `EPS`; the paper's
     √s_j + ε·max √s divided by max √s, a scale the cosine loss ignores); output z W.
     `corr` (F) and `weight` (W) are buffers: no trainable parameters, saved in state_dict.
+    The eigendecomposition runs in float64 on a CPU copy of F.
     In eval mode W stays as it is.
     """
 
@@ -54,9 +55,10 @@ class DirectPredictor(nn.Module):
         with torch.autocast(z.device.type, enabled=False):
             z = gather(z.detach().float())  # the global batch under torchrun
             self.corr.mul_(self.RHO).add_(z.T @ z / len(z), alpha=1 - self.RHO)
-            s, u = torch.linalg.eigh(self.corr.double())
+            # float64 on a CPU copy (MPS has no float64; a d×d eigh is cheap there)
+            s, u = torch.linalg.eigh(self.corr.to("cpu", torch.float64))
             p = (s.clamp_min(0) / s.max().clamp_min(1e-12)).sqrt() + self.EPS
-            self.weight.copy_((u * p) @ u.T)
+            self.weight.copy_(((u * p) @ u.T).to(self.weight.device))
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         if self.training:
@@ -81,9 +83,6 @@ class BYOL(TeacherStudent):
     def __init__(self, config, num_classes: int):
         super().__init__(config, num_classes)
         d = self.embedding_dim
-        if config.direct_predictor and config.predictor_depth == 0:
-            raise ValueError("direct_predictor=True sets a linear predictor: it needs predictor_depth ≥ 1 "
-                             "(predictor_depth=0 means no predictor)")
         self.predictor = (DirectPredictor(d) if config.direct_predictor
                           else mlp(d, config.predictor_depth, config.predictor_width, d))
         self.make_teacher(("backbone", "projector"))

@@ -48,3 +48,8 @@ def off_diagonal(m: torch.Tensor) -> torch.Tensor:
 def wide_dtype(device: torch.device) -> torch.dtype:
     """float64 for the small linear-algebra steps (Cholesky, logdet), float32 on MPS (no float64)."""
     return torch.float32 if device.type == "mps" else torch.float64
+
+
+def sq_dists(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """(N, M) matrix of squared Euclidean distances ‖a_i − b_j‖²."""
+    return (a.pow(2).sum(1, keepdim=True) + b.pow(2).sum(1) - 2.0 * a @ b.T).clamp_min(0.0)

@@ -1,4 +1,10 @@
-"""Pieces the method modules share: encoding a list of views, an EMA teacher, a FIFO queue.
+"""What every method shares: the `Method` base class, encoding a list of views, an EMA
+teacher, a FIFO queue. Imports no method family.
+
+- `Method`: backbone (→ representation h) + projector (→ embedding z); a subclass defines
+  `loss(views, labels) -> (loss, h, z)` for one step, where `h` and `z` are the
+  representation and embedding of the first view (for the online probe and the collapse
+  metrics). `embed(x) -> (h, z)` is the evaluation pass.
 
 - `encode_views(fn, views)`: one forward per resolution (the two large views together, the
   small multi-crop views together), so that BatchNorm sees each view group as one batch.
@@ -17,7 +23,42 @@ import math
 import torch
 import torch.nn as nn
 
-from .methods import Method
+from .. import augment
+from ..nets import backbone, mlp
+
+
+class Method(nn.Module):
+    """Backbone + projector; subclasses define the loss."""
+
+    rng: torch.Generator | None = None  # the run's generator, set by `train`: random draws of a loss come from it
+
+    def __init__(self, config, num_classes: int):
+        super().__init__()
+        self.config = config
+        self.backbone = backbone(config.backbone, config.representation_dim, config.image_size, config.patch_size)
+        self.projector = mlp(config.representation_dim, config.projector_depth, config.projector_width,
+                             config.embedding_dim, bn=config.projector_bn)
+
+    @property
+    def embedding_dim(self) -> int:
+        """Size of z: the projector output, or the representation when there is no projector."""
+        return self.config.embedding_dim if self.config.projector_depth > 0 else self.config.representation_dim
+
+    def embed(self, x: torch.Tensor):
+        h = self.backbone(x)
+        return h, self.projector(h)
+
+    def uniform(self, *shape, device) -> torch.Tensor:
+        """Uniforms in [0, 1) from the run's generator (`augment.uniform`: under torchrun, this
+        process's slice of the draw for the global batch)."""
+        return augment.uniform(shape, self.rng, device)
+
+    def after_step(self, step: int, total_steps: int) -> None:
+        """Hook for updates after the optimiser step (EMA teachers, centres)."""
+
+    def lr_mults(self) -> dict:
+        """{parameter-name prefix: lr multiplier} for `optim.param_groups` (e.g. the predictor's)."""
+        return {}
 
 
 def encode_views(fn, views):

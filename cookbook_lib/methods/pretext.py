@@ -12,9 +12,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from . import losses
-from .methods import Method
-from .nets import TinyViT
+from .. import augment, losses
+from ..nets import TinyViT
+from .base import Method
 
 
 class DirectCLR(Method):
@@ -25,10 +25,6 @@ class DirectCLR(Method):
 
     def __init__(self, config, num_classes: int):
         super().__init__(config, num_classes)
-        if config.embedding_dim > config.representation_dim:
-            raise ValueError(f"directclr uses the first embedding_dim coordinates of the representation: "
-                             f"embedding_dim={config.embedding_dim} must be ≤ representation_dim="
-                             f"{config.representation_dim}")
         self.projector = nn.Identity()
 
     @property
@@ -57,7 +53,7 @@ class Rotation(Method):
 
     def loss(self, views, labels):
         x = torch.cat(views[:2])
-        k = torch.randint(0, 4, (len(x),), device=x.device)
+        k = (self.uniform(len(x), device=x.device) * 4).long()
         turned = x.clone()
         for r in range(1, 4):  # four batched rotations, no per-image loop
             sel = k == r
@@ -100,8 +96,6 @@ class Jigsaw(Method):
 
     def __init__(self, config, num_classes: int):
         super().__init__(config, num_classes)
-        if config.image_size < 3 * self.GRID:
-            raise ValueError(f"jigsaw needs image_size ≥ {3 * self.GRID} (tiles of ≥ 3 pixels)")
         self.register_buffer("perms", jigsaw_permutations(config.jigsaw_permutations, self.GRID ** 2))
         self.classifier = nn.Linear(self.GRID ** 2 * self.embedding_dim, config.jigsaw_permutations)
 
@@ -111,7 +105,7 @@ class Jigsaw(Method):
         t = x.shape[-1] // g
         tiles = x[:, :, : g * t, : g * t].unfold(2, t, t).unfold(3, t, t)  # (n, 3, g, g, t, t)
         tiles = tiles.permute(0, 2, 3, 1, 4, 5).reshape(n, g * g, 3, t, t)
-        which = torch.randint(0, len(self.perms), (n,), device=x.device)
+        which = (self.uniform(n, device=x.device) * len(self.perms)).long()
         shuffled = tiles[torch.arange(n, device=x.device)[:, None], self.perms[which]]
         z_tiles = self.projector(self.backbone(shuffled.reshape(n * g * g, 3, t, t)))
         loss = F.cross_entropy(self.classifier(z_tiles.reshape(n, -1)), which)
@@ -120,12 +114,12 @@ class Jigsaw(Method):
         return loss, h, z
 
 
-def patch_mask(n: int, grid: int, ratio: float, device) -> torch.Tensor:
+def patch_mask(n: int, grid: int, ratio: float, device, generator: torch.Generator | None = None) -> torch.Tensor:
     """(n, grid·grid) bool: exactly round(ratio·grid²) random patches per image are True
-    (masked), at least one kept visible."""
+    (masked), at least one kept visible. Drawn from `generator` (the global one when None)."""
     total = grid * grid
     masked = min(total - 1, int(round(ratio * total)))
-    order = torch.rand(n, total, device=device).argsort(1)
+    order = augment.uniform((n, total), generator, device).argsort(1)
     return order < masked if masked > 0 else torch.zeros(n, total, dtype=torch.bool, device=device)
 
 
@@ -139,8 +133,6 @@ class Inpainting(Method):
     def __init__(self, config, num_classes: int):
         super().__init__(config, num_classes)
         s, p = config.image_size, config.patch_size
-        if s % p:
-            raise ValueError(f"inpainting masks patch_size={p} patches: image_size={s} must be a multiple of it")
         self.projector = nn.Identity()
         self.base = -(-s // 4)
         self.decoder = nn.Sequential(
@@ -155,7 +147,7 @@ class Inpainting(Method):
     def loss(self, views, labels):
         x = views[0]
         n, s, p = len(x), x.shape[-1], self.config.patch_size
-        m = patch_mask(n, s // p, self.config.mask_ratio, x.device).float().view(n, 1, s // p, s // p)
+        m = patch_mask(n, s // p, self.config.mask_ratio, x.device, self.rng).float().view(n, 1, s // p, s // p)
         m = F.interpolate(m, scale_factor=p, mode="nearest")  # (n, 1, s, s), 1 = hidden
         damaged = x * (1 - m) + 0.45 * m
         out = self.decoder(self.backbone(damaged))[..., :s, :s]
@@ -193,8 +185,6 @@ class MAE(Method):
     def __init__(self, config, num_classes: int):
         super().__init__(config, num_classes)
         s, p, d = config.image_size, config.patch_size, config.representation_dim
-        if s % p:
-            raise ValueError(f"mae cuts patch_size={p} patches: image_size={s} must be a multiple of it")
         self.backbone = PooledViT(s, p, dim=d)
         self.projector = nn.Identity()
         self.num_patches = (s // p) ** 2
@@ -246,7 +236,7 @@ class MAE(Method):
     def loss(self, views, labels):
         x = views[0]
         n = len(x)
-        order = torch.rand(n, self.num_patches, device=x.device).argsort(1)
+        order = self.uniform(n, self.num_patches, device=x.device).argsort(1)
         visible = order[:, :self.num_visible(self.config.mask_ratio)]
         pred = self.predict(x, visible)
         target = self.pixel_targets(x)[0]

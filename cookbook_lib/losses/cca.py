@@ -2,10 +2,12 @@
 and W-MSE. Import them from `cookbook_lib.losses`."""
 from __future__ import annotations
 
+from typing import Sequence
+
 import torch
 import torch.nn.functional as F
 
-from .losses_common import float32_loss, off_diagonal, wide_dtype
+from ._common import float32_loss, off_diagonal, wide_dtype
 
 
 def _covariance_penalty(z: torch.Tensor) -> torch.Tensor:
@@ -103,22 +105,41 @@ def sinkhorn(scores: torch.Tensor, epsilon: float = 0.05, iters: int = 3) -> tor
 @float32_loss
 def swav(scores1: torch.Tensor, scores2: torch.Tensor, temperature: float = 0.1,
          epsilon: float = 0.05, sinkhorn_iters: int = 3) -> torch.Tensor:
-    """SwAV's swapped prediction: predict one view's code from the other view's scores.
+    """SwAV's swapped prediction for two views: predict one view's code from the other
+    view's scores (Caron et al. 2020, arXiv 2006.09882). `swav_views` with two views and no
+    queue:
 
-    Caron et al. 2020, arXiv 2006.09882.
+        loss = −½ mean_n [ Σ_k q2 log softmax(scores1/τ) + Σ_k q1 log softmax(scores2/τ) ],
 
-    scores1, scores2: (N, K) prototype scores z_v · Cᵀ of the two views, where the caller
-    l2-normalises both the embeddings z_v and the prototype rows C (that is the caller's
-    job). The codes q_v = `sinkhorn(scores_v)` are computed without gradient, and
-
-        loss = −½ mean_n [ Σ_k q2 log softmax(scores1/τ) + Σ_k q1 log softmax(scores2/τ) ].
+    q_v = `sinkhorn(scores_v)` without gradient. scores1, scores2: (N, K) prototype scores
+    z_v · Cᵀ, where the caller l2-normalises both the embeddings z_v and the prototype rows C.
     """
-    s1, s2 = scores1.float(), scores2.float()
-    q1 = sinkhorn(s1, epsilon, sinkhorn_iters)
-    q2 = sinkhorn(s2, epsilon, sinkhorn_iters)
-    ce12 = (q2 * F.log_softmax(s1 / temperature, dim=1)).sum(1).mean()
-    ce21 = (q1 * F.log_softmax(s2 / temperature, dim=1)).sum(1).mean()
-    return -0.5 * (ce12 + ce21)
+    return swav_views([scores1, scores2], temperature, epsilon, sinkhorn_iters)
+
+
+@float32_loss
+def swav_views(scores: Sequence[torch.Tensor], temperature: float = 0.1, epsilon: float = 0.05,
+               sinkhorn_iters: int = 3, queue_scores: Sequence[torch.Tensor] | None = None,
+               code_views: int = 2) -> torch.Tensor:
+    """SwAV with multi-crop and an optional queue (Caron et al. 2020, arXiv 2006.09882).
+
+    scores: per view, (N, K) prototype scores (the first `code_views` are the large views).
+    queue_scores: per code view, (M, K) scores of past embeddings against today's
+    prototypes (or None): the codes of view i are `sinkhorn` over its N rows stacked on its
+    M queue rows, keeping the first N, which evens the equal partition out when the batch is
+    small next to K. Then, with q_i the code of view i (no gradient),
+
+        loss = mean over i < code_views, j ≠ i of  −mean_n Σ_k q_i log softmax(scores_j / τ).
+    """
+    codes = []
+    for i in range(code_views):
+        s = scores[i].detach().float()
+        if queue_scores is not None and len(queue_scores[i]):
+            s = torch.cat([s, queue_scores[i].float()])
+        codes.append(sinkhorn(s, epsilon, sinkhorn_iters)[: len(scores[i])])
+    terms = [-(q * F.log_softmax(scores[j].float() / temperature, dim=1)).sum(1).mean()
+             for i, q in enumerate(codes) for j in range(len(scores)) if j != i]
+    return torch.stack(terms).mean()
 
 
 @float32_loss

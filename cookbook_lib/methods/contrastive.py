@@ -1,4 +1,4 @@
-"""Contrastive methods (§2.2 of the cookbook) besides SimCLR: DCL, NNCLR, MoCo, SupCon.
+"""Contrastive methods (§2.2 of the cookbook): SimCLR, DCL, NNCLR, MoCo, SupCon.
 
 Each pulls the two views of an image together and pushes other images apart; they differ
 in what counts as the positive (the other view, its nearest neighbour in a queue, any image
@@ -10,12 +10,22 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from . import losses
-from .distributed import gather
-from .losses_common import float32_loss
-from .methods import Method
-from .methods_common import Queue, TeacherStudent, encode_views
-from .nets import mlp
+from .. import losses
+from ..distributed import gather
+from ..nets import mlp
+from .base import Method, Queue, TeacherStudent, encode_views
+
+
+class SimCLR(Method):
+    """SimCLR (Chen et al. 2020, arXiv 2002.05709): two views through the same backbone and
+    projector, NT-Xent between their embeddings (`losses.nt_xent`)."""
+
+    def loss(self, views, labels):
+        n = views[0].shape[0]
+        h = self.backbone(torch.cat(views[:2]))
+        z = self.projector(h)
+        # gather: under torchrun the negatives are the whole global batch (identity otherwise)
+        return losses.nt_xent(gather(z[:n]), gather(z[n:]), self.config.temperature), h[:n], z[:n]
 
 
 class DCL(Method):
@@ -36,7 +46,7 @@ class NNCLR(Method):
 
     backbone → projector → z, → predictor → p. The positive of view 1 of image i is NN(z1_i),
     its nearest neighbour (cosine) in a support queue of past embeddings (`queue_size`,
-    detached), contrasted with the predictions p2 of the batch (`losses.info_nce(NN(z1), p2)`),
+    detached), contrasted with the predictions p2 of the batch (`losses.nnclr`),
     symmetrised over the views; then z1 is pushed into the queue. Before the first push (and
     with `queue_size=0`) the neighbour is the embedding itself.
     """
@@ -50,23 +60,13 @@ class NNCLR(Method):
     def lr_mults(self) -> dict:
         return {"predictor.": self.config.predictor_lr_mult}
 
-    @torch.no_grad()
-    def nearest_neighbour(self, z: torch.Tensor) -> torch.Tensor:
-        """(N, D) → (N, D): the closest (cosine) queue row to each row of z, or z itself."""
-        bank = self.support.items()
-        zn = F.normalize(z.detach().float(), dim=1)
-        if len(bank) == 0:
-            return zn
-        return bank[(zn @ bank.T).argmax(1)]
-
     def loss(self, views, labels):
-        n, t = views[0].shape[0], self.config.temperature
+        n = views[0].shape[0]
         h = self.backbone(torch.cat(views[:2]))
         z = self.projector(h)
         p = self.predictor(z)
         z1, z2, p1, p2 = gather(z[:n]), gather(z[n:]), gather(p[:n]), gather(p[n:])
-        nn1, nn2 = self.nearest_neighbour(z1), self.nearest_neighbour(z2)
-        loss = 0.5 * (losses.info_nce(nn1, p2, temperature=t) + losses.info_nce(nn2, p1, temperature=t))
+        loss = losses.nnclr(z1, z2, p1, p2, self.support.items(), self.config.temperature)
         self.support.push(F.normalize(z1.detach().float(), dim=1))
         return loss, h[:n], z[:n]
 
@@ -100,31 +100,9 @@ class MoCo(TeacherStudent):
         return loss, h1, q1
 
 
-@float32_loss
-def supcon_loss(z1: torch.Tensor, z2: torch.Tensor, labels: torch.Tensor, temperature: float = 0.1) -> torch.Tensor:
-    """Supervised contrastive loss, L_out (Khosla et al. 2020, "Supervised Contrastive
-    Learning", arXiv 2004.11362).
-
-    z1, z2: (N, D) two views; labels: (N,). Over the 2N l2-normalised rows u, with
-    s_ij = u_i·u_j / τ and P(i) = {j ≠ i : y_j = y_i} (the other view and every other image
-    of the same class, in both views):
-
-        ℓ_i = −1/|P(i)| Σ_{p ∈ P(i)} log( exp(s_ip) / Σ_{a ≠ i} exp(s_ia) ),  loss = mean_i ℓ_i.
-
-    With all labels distinct this is NT-Xent (`losses.nt_xent`).
-    """
-    n = z1.shape[0]
-    u = F.normalize(torch.cat([z1, z2]).float(), dim=1)
-    y = torch.cat([labels, labels])
-    self_mask = torch.eye(2 * n, dtype=torch.bool, device=u.device)
-    log_prob = F.log_softmax((u @ u.T / temperature).masked_fill(self_mask, float("-inf")), dim=1)
-    pos = (y[:, None] == y[None, :]) & ~self_mask
-    return -(log_prob.masked_fill(~pos, 0.0).sum(1) / pos.sum(1)).mean()
-
-
 class SupCon(Method):
     """SupCon (Khosla et al. 2020, arXiv 2004.11362): contrastive learning with the labels
-    deciding the positives (`supcon_loss`): every image of the same class is pulled
+    deciding the positives (`losses.supcon`): every image of the same class is pulled
     together. A labelled method, used to study the projector (Guillotine Regularization,
     §3.2) with a supervised criterion. Uses `temperature`.
 
@@ -142,7 +120,7 @@ class SupCon(Method):
         n = views[0].shape[0]
         h = self.backbone(torch.cat(views[:2]))
         z = self.projector(h)
-        return supcon_loss(gather(z[:n]), gather(z[n:]), gather(labels), self.config.temperature), h[:n], z[:n]
+        return losses.supcon(gather(z[:n]), gather(z[n:]), gather(labels), self.config.temperature), h[:n], z[:n]
 
 
-CONTRASTIVE_METHODS = {"dcl": DCL, "nnclr": NNCLR, "moco": MoCo, "supcon": SupCon}
+CONTRASTIVE_METHODS = {"simclr": SimCLR, "dcl": DCL, "nnclr": NNCLR, "moco": MoCo, "supcon": SupCon}

@@ -11,10 +11,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from . import losses
-from .distributed import gather
-from .methods import Method
-from .methods_common import Queue, encode_views
+from .. import losses
+from ..distributed import gather
+from .base import Method, Queue, encode_views
 
 
 class TwoViews(Method):
@@ -57,12 +56,6 @@ class WMSE(TwoViews):
     l2-normalised positive pairs (`losses.wmse`). Whitening needs batch_size > embedding_dim
     (the paper uses embedding_dim 64 and whitening groups of 128)."""
 
-    def __init__(self, config, num_classes: int):
-        super().__init__(config, num_classes)
-        if config.batch_size <= self.embedding_dim:
-            raise ValueError(f"wmse whitens each batch of embeddings, so it needs batch_size > embedding_dim: "
-                             f"batch_size={config.batch_size}, embedding_dim={self.embedding_dim}. "
-                             f"Use a smaller embedding_dim (e.g. 64) or a larger batch_size.")
 
     def criterion(self, z1, z2):
         return losses.wmse(z1, z2)
@@ -76,7 +69,7 @@ class SwAV(Method):
     l2-normalised prototypes. Codes q (Sinkhorn-Knopp equal partition, no gradient, ε =
     `EPSILON`, `SINKHORN_ITERS`) of each large view are predicted from the softmax of the
     other views' scores at `temperature` (swapped prediction; with no queue and two views
-    this is `losses.swav`). With `queue_size` > 0 the codes are computed over the batch
+    this is `losses.swav`; the criterion is `losses.swav_views`). With `queue_size` > 0 the codes are computed over the batch
     together with a queue of past embeddings' scores, which evens the partition out when
     the batch is small next to the number of prototypes.
     """
@@ -98,19 +91,12 @@ class SwAV(Method):
     def loss(self, views, labels):
         out = encode_views(self.scores, views)
         scores = [gather(o[3]) for o in out]  # the global batch under torchrun (identity otherwise)
-        proto = F.normalize(self.prototypes.weight, dim=-1).detach()
-        codes = []
-        for i in range(2):
-            s = scores[i].detach().float()
-            queue = self.queues[i].items()
-            if len(queue):
-                s = torch.cat([s, queue @ proto.T.float()])
-            codes.append(losses.sinkhorn(s, self.EPSILON, self.SINKHORN_ITERS)[: len(scores[i])])
-            self.queues[i].push(gather(out[i][2].detach().float()))
-        t = self.config.temperature
-        terms = [-(q * F.log_softmax(scores[j].float() / t, dim=1)).sum(1).mean()
-                 for i, q in enumerate(codes) for j in range(len(views)) if j != i]
-        return torch.stack(terms).mean(), out[0][0], out[0][1]
+        proto = F.normalize(self.prototypes.weight, dim=-1).detach().float()
+        queued = [q.items() @ proto.T for q in self.queues]
+        loss = losses.swav_views(scores, self.config.temperature, self.EPSILON, self.SINKHORN_ITERS, queued)
+        for q, o in zip(self.queues, out):
+            q.push(gather(o[2].detach().float()))
+        return loss, out[0][0], out[0][1]
 
 
 CCA_METHODS = {"vicreg": VICReg, "barlow_twins": BarlowTwins, "swav": SwAV, "wmse": WMSE}
