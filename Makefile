@@ -17,12 +17,20 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-# Paired notebooks: the .py is the source; edits saved in JupyterLab go back to it.
+# Paired notebooks: the .py is the source; edits saved in JupyterLab go back to it. Only
+# chapters whose .py is newer than their notebook are synced (one jupytext call for all).
 notebooks: $(STAMP)
-	@for f in $(CHAPTERS); do $(VENV)/bin/jupytext --quiet --sync $$f || exit 1; done
+	@stale=$$(for f in $(CHAPTERS); do n=$${f%.py}.ipynb; [ -e $$n ] && [ ! $$f -nt $$n ] || echo $$f; done); \
+	  if [ -n "$$stale" ]; then $(VENV)/bin/jupytext --quiet --sync $$stale && touch $(NOTEBOOKS); fi
+
+# The printed link opens the quickstart; root (Docker, cloud boxes) is allowed; the file
+# browser shows each chapter once (its notebook: the paired .py files are hidden).
+LAB_FLAGS := --port $(PORT) --LabApp.default_url=/lab/tree/chapters/00_quickstart.ipynb \
+  '--ContentsManager.hide_globs=["__pycache__","*.pyc","*.pyo",".DS_Store","*~","[0-9][0-9]_*.py"]' \
+  $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
 lab: notebooks
-	$(VENV)/bin/jupyter lab --port $(PORT) chapters/00_quickstart.ipynb
+	$(VENV)/bin/jupyter lab $(LAB_FLAGS)
 
 # Library tests, then every chapter executed in quick mode; runs are cached in a fresh
 # temporary folder so that nothing stale is reused.

@@ -21,21 +21,13 @@ from pathlib import Path
 import torch
 
 from cookbook_lib import RunConfig, train
-from cookbook_lib.config import METHODS
 from cookbook_lib.device import pick_device
+from cookbook_lib.methods.catalog import CATALOG, METHODS
 
-FAMILIES = {
-    "baseline": ("random init", "supervised"),
-    "contrastive": ("simclr", "dcl", "nnclr", "moco", "supcon"),
-    "self-distillation": ("byol", "simsiam", "dino", "simdino"),
-    "canonical correlation": ("vicreg", "barlow_twins", "swav", "wmse"),
-    "no projector": ("directclr",),
-    "pretext task": ("rotation", "jigsaw", "inpainting", "mae"),
-}
 # mae trains its own tiny ViT (64 tokens at 32 px, plus a full forward per step for the online
 # probe): about 3 s/step on one CPU core, so 300 steps would double the benchmark's time.
 MAE_STEPS = 50
-FAMILY = {m: fam for fam, ms in FAMILIES.items() for m in ms}
+FAMILY = {"random init": "baseline", **{m: row.family for m, row in CATALOG.items()}}
 NOTES = "## Reading the tables"  # a section of RESULTS.md written by hand, kept when the tables are rewritten
 COLUMNS = ("method", "family", "steps", "linear acc", "kNN acc", "RankMe", "RankMe (backbone)",
            "embedding std × √d", "s / step", "status")
@@ -53,7 +45,7 @@ def row(method, dataset, a):
     except Exception as e:  # record it and go on with the next method
         traceback.print_exc()
         return [method, FAMILY.get(method, "?"), str(steps)] + ["-"] * 6 + [f"error: {type(e).__name__}: {e}"[:120]]
-    m, d = run.metrics, run.config.embedding_dim
+    m, d = run.metrics, run.embedding_dim
     std = m["embedding_std"]
     status = run.status if run.status != "ok" else "collapsed" if not std >= 0.25 / math.sqrt(d) else "ok"
     status = "untrained" if steps == 0 else status  # a random projector's outputs all point one way
@@ -84,7 +76,7 @@ def write(path, tables, a, started):
         f"{datetime.date.today()}, device {device_name(device)}, {torch.get_num_threads()} torch thread(s), "
         f"torch {torch.__version__}; {a.elapsed / 60:.1f} min in all.",
         "",
-        f"Each method with its calibrated defaults (`cookbook_lib/config.py`, `METHOD_DEFAULTS`): "
+        f"Each method with its calibrated defaults (the recipe in `cookbook_lib/methods/catalog.py`): "
         f"{a.steps} steps (mae {a.mae_steps}), batch {a.batch_size}, image size {a.image_size}, seed {a.seed}, "
         f"the default convnet. Linear and kNN accuracy are probes of the frozen backbone "
         f"output on the test split; RankMe and embedding std are of the projector output "

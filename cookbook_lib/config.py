@@ -16,7 +16,6 @@ multi-crop size) runs when the config is built: before any data is loaded.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import hashlib
 import json
 import numbers
@@ -25,20 +24,10 @@ import warnings
 from dataclasses import dataclass, field
 
 from .methods import catalog
+from .names import did_you_mean  # noqa: F401 (re-exported: config.did_you_mean)
 from .methods.catalog import AUTO_KNOBS, METHODS
 
 CACHE_VERSION = 3  # bump when a change to the library makes cached runs stale
-
-
-def did_you_mean(word: str, options) -> str:
-    """" Did you mean 'x'?" for the closest option to `word` (case-insensitive first), or ''."""
-    options = [str(o) for o in options]
-    same_case = [o for o in options if o.lower() == str(word).lower()]
-    close = same_case or difflib.get_close_matches(str(word), options, n=1) \
-        or difflib.get_close_matches(str(word).lower(), [o.lower() for o in options], n=1)
-    if close and close[0] not in options:  # a lower-cased match: give the real spelling
-        close = [o for o in options if o.lower() == close[0]]
-    return f" Did you mean {close[0]!r}?" if close else ""
 
 
 def knob(default, help, choices=None, range=None, log=False, stops=None, pow2=False, slider=None, hint=None):

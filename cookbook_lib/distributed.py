@@ -37,6 +37,7 @@ import os
 
 import torch
 import torch.distributed as dist
+import torch.distributed.nn.functional as dist_nn
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -86,51 +87,24 @@ def check_batch(batch_size: int) -> int:
     return batch_size // n
 
 
-class _Gather(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        parts = [torch.empty_like(x) for _ in range(dist.get_world_size())]
-        dist.all_gather(parts, x.contiguous())
-        ctx.n = x.shape[0]
-        return torch.cat(parts)
-
-    @staticmethod
-    def backward(ctx, grad):
-        grad = grad.contiguous()
-        dist.all_reduce(grad)  # the gradient every process computed for these rows, summed
-        r = dist.get_rank()
-        return grad[r * ctx.n:(r + 1) * ctx.n]
-
-
 def gather(x: torch.Tensor) -> torch.Tensor:
     """(n, ...) rows of each process → (N·n, ...) rows of all, in rank order, with gradient
-    flowing back to the process that made each row. Identity in a single process."""
+    flowing back to the process that made each row (`torch.distributed.nn.functional.all_gather`,
+    whose backward sums the gradients every process computed for those rows). Identity in a
+    single process."""
     if world_size() == 1:
         return x
     if not x.requires_grad:
         parts = [torch.empty_like(x) for _ in range(world_size())]
         dist.all_gather(parts, x.contiguous())
         return torch.cat(parts)
-    return _Gather.apply(x)
-
-
-class _AllReduce(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x):
-        x = x.clone()
-        dist.all_reduce(x)
-        return x
-
-    @staticmethod
-    def backward(ctx, grad):
-        grad = grad.clone()
-        dist.all_reduce(grad)
-        return grad
+    return torch.cat(dist_nn.all_gather(x))
 
 
 def all_reduce_sum(x: torch.Tensor) -> torch.Tensor:
-    """Σ over processes, with gradient (its backward sums too). Identity in a single process."""
-    return x if world_size() == 1 else _AllReduce.apply(x)
+    """Σ over processes, with gradient (its backward sums too; `torch.distributed.nn.functional
+    .all_reduce`). Identity in a single process."""
+    return x if world_size() == 1 else dist_nn.all_reduce(x)
 
 
 @torch.no_grad()

@@ -182,12 +182,9 @@ def correlation(z, ax=None, title="correlation matrix of the embedding", max_dim
     z = _cpu(z).flatten(1)
     d_all, z = z.shape[1], z[:, :max_dims]
     fig, ax = _axes(ax, (5.6, 4.6))
-    zc = z - z.mean(0, keepdim=True)
-    cov = zc.T @ zc / max(z.shape[0] - 1, 1)
-    sd = cov.diagonal().clamp_min(0).sqrt()
-    sd = torch.where(sd > 1e-9 * z.abs().amax(0), sd, 0)  # constant up to rounding: zero variance
-    den = sd[:, None] * sd[None, :]  # 0 for a zero-variance dimension: shown as 0, no warning
-    corr = torch.where(den > 0, cov / den.clamp_min(1e-300), 0).clamp(-1, 1)
+    live = z.std(0) > 1e-9 * z.abs().amax(0)  # constant up to rounding: zero variance, shown as 0
+    corr = torch.corrcoef(z.T) if len(z) > 1 else torch.zeros(z.shape[1], z.shape[1], dtype=z.dtype)
+    corr = torch.where(live[:, None] & live[None, :], corr.nan_to_num(0.0), 0.0).clamp(-1, 1)
     im = ax.imshow(corr.numpy(), cmap="RdBu_r", vmin=-1, vmax=1, interpolation="nearest")
     fig.colorbar(im, ax=ax, label="correlation", shrink=0.9)
     if not torch.isfinite(z).all():

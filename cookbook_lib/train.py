@@ -128,7 +128,7 @@ def train(config: RunConfig, progress: bool = True, callback=None, data: ImageDa
         model = model.to(memory_format=torch.channels_last)
     lr = cfg.lr_at_batch()
     opt = make_optimizer(cfg.optimizer, param_groups(model.named_parameters(), cfg.weight_decay, lr, model.lr_mults()), lr)
-    base_lrs = [gr["lr"] for gr in opt.param_groups]
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: warmup_cosine(step, cfg.steps, cfg.warmup))
     g = generator(device, cfg.seed)
     model.rng = g  # the pretext tasks draw rotations, tiles and masks from the run's generator
     loop = _Loop(cfg, device, data, model, probe, opt, torch.optim.AdamW(probe.parameters(), lr=3e-3, weight_decay=1e-4),
@@ -137,6 +137,11 @@ def train(config: RunConfig, progress: bool = True, callback=None, data: ImageDa
                  dict(log_fns or {}))
     run = loop.run
     first = _resume(loop, checkpoint) if checkpoint else 0
+    if first:  # the schedule goes on from the step the checkpoint reached
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "scheduler.step() before optimizer.step()": intended here
+            sched.last_epoch = first - 1
+            sched.step()
     loop.start = time.perf_counter() - run.seconds
     bar = tqdm(total=cfg.steps, initial=first, desc=f"{cfg.method} on {cfg.dataset}", disable=not progress or rank > 0,
                leave=False)
@@ -144,9 +149,6 @@ def train(config: RunConfig, progress: bool = True, callback=None, data: ImageDa
     step, z = first, None
     try:
         for step in range(first, cfg.steps):
-            mult = warmup_cosine(step, cfg.steps, cfg.warmup)
-            for gr, base in zip(opt.param_groups, base_lrs):
-                gr["lr"] = base * mult
             idx = next(loop.batches)[rank * local:(rank + 1) * local]  # this process's slice of the global batch
             labels = data.train_labels[idx]
             with augment.sharded(rank, world):
@@ -175,6 +177,7 @@ def train(config: RunConfig, progress: bool = True, callback=None, data: ImageDa
             if checkpoint and checkpoint_every and (step + 1) % checkpoint_every == 0 and not last:
                 run.seconds = time.perf_counter() - loop.start
                 _save_checkpoint(loop, checkpoint, step + 1)
+            sched.step()  # the lr of the next step (LambdaLR: base × warmup_cosine)
             bar.update(1)
             if stop is not None and stop() and not last:
                 raise KeyboardInterrupt

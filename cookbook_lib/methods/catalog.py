@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..names import did_you_mean
+
 COMMON = ("method", "dataset", "data_path", "image_size", "backbone", "representation_dim", "batch_size",
           "steps", "optimizer", "lr", "lr_scaling", "warmup", "weight_decay", "crop_min_scale", "flip_prob",
           "jitter_strength", "jitter_prob", "grayscale_prob", "blur_prob", "solarize_prob", "seed", "device",
@@ -142,8 +144,6 @@ IGNORES = {"mae": ("backbone",)}
 def info(method: str) -> MethodInfo:
     """The catalog row of `method` (ValueError with a suggestion for an unknown name)."""
     if method not in CATALOG:
-        from ..config import did_you_mean  # the one suggestion helper
-
         raise ValueError(f"unknown method {method!r}.{did_you_mean(method, METHODS)} Methods: {', '.join(METHODS)}")
     return CATALOG[method]
 
