@@ -82,6 +82,27 @@ def _interp_matrix(centre, half, size: int, length: int) -> torch.Tensor:
     return m
 
 
+def _draw_crop(n, scale, ratio, flip_prob, g, dev) -> dict:
+    area = _u(n, scale[0], scale[1], g, dev)
+    logr = _u(n, math.log(ratio[0]), math.log(ratio[1]), g, dev)
+    w = torch.sqrt(area * logr.exp()).clamp(max=1.0)  # crop width and height as fractions of the side
+    h = torch.sqrt(area / logr.exp()).clamp(max=1.0)
+    cx = (_rand(n, g, dev) * 2 - 1) * (1 - w)  # crop centre in [-1, 1] coordinates
+    cy = (_rand(n, g, dev) * 2 - 1) * (1 - h)
+    flip = _rand(n, g, dev) < flip_prob
+    return dict(w=w, h=h, cx=cx, cy=cy, flip=flip)
+
+
+def _apply_crop(x: torch.Tensor, p: dict, size: int) -> torch.Tensor:
+    n = x.shape[0]
+    c, hgt, wid = x.shape[1:]
+    cols = _interp_matrix(p["cx"], torch.where(p["flip"], -p["w"], p["w"]), size, wid).to(x.dtype)  # (n, size, W)
+    rows = _interp_matrix(p["cy"], p["h"], size, hgt).to(x.dtype)  # (n, size, H)
+    t = torch.bmm(x.reshape(n, c * hgt, wid), cols.transpose(1, 2))  # columns: (n, C·H, size)
+    t = t.view(n, c, hgt, size).permute(0, 2, 1, 3).reshape(n, hgt, c * size)
+    return torch.bmm(rows, t).view(n, size, c, size).permute(0, 2, 1, 3).contiguous()  # rows
+
+
 def resized_crop(x: torch.Tensor, size: int, scale=(0.08, 1.0), ratio=(3 / 4, 4 / 3), flip_prob=0.5,
                  g: torch.Generator | None = None) -> torch.Tensor:
     """Per-image random resized crop (area fraction in `scale`, aspect ratio in `ratio`) and
@@ -90,20 +111,31 @@ def resized_crop(x: torch.Tensor, size: int, scale=(0.08, 1.0), ratio=(3 / 4, 4 
     Crops are axis-aligned, so bilinear resampling is separable: each image becomes
     R X Cᵀ with per-image interpolation matrices R (rows) and C (columns, reversed for a
     flip) — two batched matmuls, several times faster on a CPU than `grid_sample`."""
+    return _apply_crop(x, _draw_crop(x.shape[0], scale, ratio, flip_prob, g, x.device), size)
+
+
+def _draw_jitter(n, strength, prob, g, dev) -> dict:
+    on = _rand(n, g, dev) < prob
+    b = 0.8 * strength
+
+    def factor():
+        f = _u(n, max(0.0, 1 - b), 1 + b, g, dev)
+        return torch.where(on, f, torch.ones_like(f))
+
+    bright, contrast, sat = factor(), factor(), factor()
+    angle = _u(n, -0.2 * strength, 0.2 * strength, g, dev) * on * 2 * math.pi
+    return dict(bright=bright, contrast=contrast, sat=sat, angle=angle)
+
+
+def _apply_jitter(x: torch.Tensor, p: dict) -> torch.Tensor:
     n, dev = x.shape[0], x.device
-    area = _u(n, scale[0], scale[1], g, dev)
-    logr = _u(n, math.log(ratio[0]), math.log(ratio[1]), g, dev)
-    w = torch.sqrt(area * logr.exp()).clamp(max=1.0)  # crop width and height as fractions of the side
-    h = torch.sqrt(area / logr.exp()).clamp(max=1.0)
-    cx = (_rand(n, g, dev) * 2 - 1) * (1 - w)  # crop centre in [-1, 1] coordinates
-    cy = (_rand(n, g, dev) * 2 - 1) * (1 - h)
-    flip = _rand(n, g, dev) < flip_prob
-    c, hgt, wid = x.shape[1:]
-    cols = _interp_matrix(cx, torch.where(flip, -w, w), size, wid).to(x.dtype)  # (n, size, W)
-    rows = _interp_matrix(cy, h, size, hgt).to(x.dtype)  # (n, size, H)
-    t = torch.bmm(x.reshape(n, c * hgt, wid), cols.transpose(1, 2))  # columns: (n, C·H, size)
-    t = t.view(n, c, hgt, size).permute(0, 2, 1, 3).reshape(n, hgt, c * size)
-    return torch.bmm(rows, t).view(n, size, c, size).permute(0, 2, 1, 3).contiguous()  # rows
+    bright, contrast, sat = (p[k].to(x.dtype) for k in ("bright", "contrast", "sat"))
+    w = torch.tensor(_GRAY, device=dev, dtype=x.dtype)
+    eye = torch.eye(3, device=dev, dtype=x.dtype)
+    S = sat.view(n, 1, 1) * eye + (1 - sat).view(n, 1, 1) * w.expand(3, 3)  # rows: s·e_i + (1 − s)·w
+    A = (contrast * bright).view(n, 1, 1) * (_hue_matrix(p["angle"].to(x.dtype), x.dtype) @ S)
+    t = (1 - contrast) * bright * (x.mean((2, 3)) @ w)  # the mean luma, without a luma image
+    return (torch.einsum("nij,njhw->nihw", A, x) + t.view(n, 1, 1, 1)).clamp_(0, 1)
 
 
 def color_jitter(x: torch.Tensor, strength: float = 0.5, prob: float = 0.8, g=None) -> torch.Tensor:
@@ -118,22 +150,7 @@ def color_jitter(x: torch.Tensor, strength: float = 0.5, prob: float = 0.8, g=No
         saturation x ↦ S x with S = s I + (1 − s) 1 wᵀ (w: luma weights);  hue x ↦ H x,
     hence A = c b H S and t = (1 − c) b mean_luma(x), since S 1 = H 1 = 1.
     """
-    n, dev = x.shape[0], x.device
-    on = (_rand(n, g, dev) < prob).to(x.dtype)
-    b = 0.8 * strength
-
-    def factor():
-        f = _u(n, max(0.0, 1 - b), 1 + b, g, dev)
-        return 1 + on * (f - 1)
-
-    bright, contrast, sat = factor(), factor(), factor()
-    angle = _u(n, -0.2 * strength, 0.2 * strength, g, dev) * on * 2 * math.pi
-    w = torch.tensor(_GRAY, device=dev, dtype=x.dtype)
-    eye = torch.eye(3, device=dev, dtype=x.dtype)
-    S = sat.view(n, 1, 1) * eye + (1 - sat).view(n, 1, 1) * w.expand(3, 3)  # rows: s·e_i + (1 − s)·w
-    A = (contrast * bright).view(n, 1, 1) * (_hue_matrix(angle, x.dtype) @ S)
-    t = (1 - contrast) * bright * grayscale(x).mean((1, 2, 3))
-    return (torch.einsum("nij,njhw->nihw", A, x) + t.view(n, 1, 1, 1)).clamp_(0, 1)
+    return _apply_jitter(x, _draw_jitter(x.shape[0], strength, prob, g, x.device))
 
 
 _RGB2YIQ = torch.tensor([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]])
@@ -150,21 +167,29 @@ def _hue_matrix(angle: torch.Tensor, dtype) -> torch.Tensor:
     return torch.linalg.inv(to_yiq) @ rot @ to_yiq
 
 
+def _apply_grayscale(x: torch.Tensor, on: torch.Tensor) -> torch.Tensor:
+    idx = on.nonzero().flatten()
+    if len(idx) == 0:
+        return x
+    x = x.clone() if x.requires_grad else x
+    x[idx] = grayscale(x[idx]).expand(-1, 3, -1, -1)  # the luma of the chosen images only
+    return x
+
+
 def random_grayscale(x: torch.Tensor, prob: float = 0.2, g=None) -> torch.Tensor:
-    on = _rand(x.shape[0], g, x.device) < prob
-    return torch.where(on.view(-1, 1, 1, 1), grayscale(x).expand_as(x), x)
+    return _apply_grayscale(x, _rand(x.shape[0], g, x.device) < prob)
 
 
-def gaussian_blur(x: torch.Tensor, prob: float = 0.5, sigma=(0.1, 2.0), g=None) -> torch.Tensor:
-    """Blur each image with probability `prob` by a Gaussian of σ uniform in `sigma` pixels
-    (separable, one grouped convolution per axis for the whole batch)."""
-    n, c, h, w = x.shape
-    dev = x.device
+def _draw_blur(n, prob, sigma, g, dev) -> torch.Tensor:
     s = _u(n, sigma[0], sigma[1], g, dev)
-    s = torch.where(_rand(n, g, dev) < prob, s, torch.full_like(s, 1e-3))
-    radius = max(1, min(int(math.ceil(2 * sigma[1])), (min(h, w) - 1) // 2))
-    t = torch.arange(-radius, radius + 1, device=dev, dtype=x.dtype)
-    k = torch.exp(-0.5 * (t[None] / s[:, None]) ** 2)
+    return torch.where(_rand(n, g, dev) < prob, s, torch.full_like(s, 1e-3))
+
+
+def _apply_blur(x: torch.Tensor, s: torch.Tensor, max_sigma: float) -> torch.Tensor:
+    n, c, h, w = x.shape
+    radius = max(1, min(int(math.ceil(2 * max_sigma)), (min(h, w) - 1) // 2))
+    t = torch.arange(-radius, radius + 1, device=x.device, dtype=x.dtype)
+    k = torch.exp(-0.5 * (t[None] / s.to(x.dtype)[:, None]) ** 2)
     k = (k / k.sum(1, keepdim=True)).repeat_interleave(c, 0)  # (n·c, 2r+1)
     y = x.reshape(1, n * c, h, w)
     y = F.conv2d(F.pad(y, (radius, radius, 0, 0), mode="reflect"), k[:, None, None, :], groups=n * c)
@@ -172,9 +197,51 @@ def gaussian_blur(x: torch.Tensor, prob: float = 0.5, sigma=(0.1, 2.0), g=None) 
     return y.view(n, c, h, w)
 
 
-def solarize(x: torch.Tensor, prob: float = 0.2, threshold: float = 0.5, g=None) -> torch.Tensor:
-    on = _rand(x.shape[0], g, x.device) < prob
+def gaussian_blur(x: torch.Tensor, prob: float = 0.5, sigma=(0.1, 2.0), g=None) -> torch.Tensor:
+    """Blur each image with probability `prob` by a Gaussian of σ uniform in `sigma` pixels
+    (separable, one grouped convolution per axis for the whole batch)."""
+    return _apply_blur(x, _draw_blur(x.shape[0], prob, sigma, g, x.device), sigma[1])
+
+
+def _apply_solarize(x: torch.Tensor, on: torch.Tensor, threshold: float = 0.5) -> torch.Tensor:
     return torch.where(on.view(-1, 1, 1, 1) & (x >= threshold), 1 - x, x)
+
+
+def solarize(x: torch.Tensor, prob: float = 0.2, threshold: float = 0.5, g=None) -> torch.Tensor:
+    return _apply_solarize(x, _rand(x.shape[0], g, x.device) < prob, threshold)
+
+
+BLUR_SIGMA = (0.1, 2.0)
+
+
+def _draw_view(n: int, config, g, dev, scale) -> list:
+    """The random parameters of one view of n images, drawn in a fixed order (crop, jitter,
+    grayscale, blur, solarize): the same draws whatever batch the view is applied in."""
+    ops = [("crop", _draw_crop(n, scale, (3 / 4, 4 / 3), config.flip_prob, g, dev))]
+    if config.jitter_prob > 0 and config.jitter_strength > 0:
+        ops.append(("jitter", _draw_jitter(n, config.jitter_strength, config.jitter_prob, g, dev)))
+    if config.grayscale_prob > 0:
+        ops.append(("gray", _rand(n, g, dev) < config.grayscale_prob))
+    if config.blur_prob > 0:
+        ops.append(("blur", _draw_blur(n, config.blur_prob, BLUR_SIGMA, g, dev)))
+    if config.solarize_prob > 0:
+        ops.append(("solarize", _rand(n, g, dev) < config.solarize_prob))
+    return ops
+
+
+def _apply_view(x: torch.Tensor, ops: list, size: int) -> torch.Tensor:
+    for name, p in ops:
+        x = (_apply_crop(x, p, size) if name == "crop" else _apply_jitter(x, p) if name == "jitter"
+             else _apply_grayscale(x, p) if name == "gray" else _apply_blur(x, p, BLUR_SIGMA[1]) if name == "blur"
+             else _apply_solarize(x, p))
+    return x
+
+
+def _cat_ops(views: list) -> list:
+    """The parameters of several views of the same images, stacked as one batch."""
+    cat = lambda ps: (torch.cat(ps) if torch.is_tensor(ps[0])  # noqa: E731
+                      else {k: torch.cat([p[k] for p in ps]) for k in ps[0]})
+    return [(name, cat([v[i][1] for v in views])) for i, (name, _) in enumerate(views[0])]
 
 
 def augment(images: torch.Tensor, config, g: torch.Generator | None = None, size: int | None = None,
@@ -184,24 +251,24 @@ def augment(images: torch.Tensor, config, g: torch.Generator | None = None, size
     images: (N, 3, H, W) uint8 or float in [0, 1] → float (N, 3, size, size) in [0, 1].
     """
     x = to_float(images)
-    x = resized_crop(x, size or config.image_size, scale or (config.crop_min_scale, 1.0),
-                     flip_prob=config.flip_prob, g=g)
-    if config.jitter_prob > 0 and config.jitter_strength > 0:
-        x = color_jitter(x, config.jitter_strength, config.jitter_prob, g)
-    if config.grayscale_prob > 0:
-        x = random_grayscale(x, config.grayscale_prob, g)
-    if config.blur_prob > 0:
-        x = gaussian_blur(x, config.blur_prob, g=g)
-    if config.solarize_prob > 0:
-        x = solarize(x, config.solarize_prob, g=g)
-    return x
+    ops = _draw_view(x.shape[0], config, g, x.device, scale or (config.crop_min_scale, 1.0))
+    return _apply_view(x, ops, size or config.image_size)
 
 
 def multi_crop(images: torch.Tensor, config, g: torch.Generator | None = None) -> list[torch.Tensor]:
     """Two large views at `image_size`, then `num_small_crops` small ones at `small_crop_size`
-    whose area is drawn below `crop_min_scale` (SwAV's multi-crop)."""
-    views = [augment(images, config, g) for _ in range(2)]
+    whose area is drawn below `crop_min_scale` (SwAV's multi-crop).
+
+    Each view's parameters are drawn as `augment` draws them, one view after the other, so
+    the views are those of calling `augment` per view; views of one size are then computed
+    as one batch (half the operations for the two large views)."""
+    x = to_float(images)
+    n, dev = x.shape[0], x.device
     small_scale = (min(0.05, config.crop_min_scale), config.crop_min_scale)
-    views += [augment(images, config, g, size=config.small_crop_size, scale=small_scale)
-              for _ in range(config.num_small_crops)]
+    views = []
+    for count, size, scale in ((2, config.image_size, (config.crop_min_scale, 1.0)),
+                               (config.num_small_crops, config.small_crop_size, small_scale)):
+        if count:
+            ops = _cat_ops([_draw_view(n, config, g, dev, scale) for _ in range(count)])
+            views += list(_apply_view(x.repeat(count, 1, 1, 1), ops, size).chunk(count))
     return views
