@@ -140,7 +140,7 @@ class KnobPanel:
         self.clear_button = W.Button(description="Clear runs", tooltip="forget the earlier runs of this panel")
         self.status = W.HTML(value="<i>Set the knobs and press Run.</i>")
         self.dashboard = W.Image(format="png", layout=W.Layout(max_width="900px"))
-        self.score_plot = W.Image(format="png", layout=W.Layout(max_width="600px"))
+        self.score_plot = W.Image(format="png", layout=W.Layout(max_width="600px", display="none"))  # shown with a score
         self.diagnosis = W.HTML()
         self.log = W.Output()  # anything printed while training (kept out of the way)
         self.button.on_click(lambda _: self.start())
@@ -254,7 +254,7 @@ class KnobPanel:
                 summary = f"{self.score_name} {self.points[key]:.3f} · " + summary
             if run.status == "ok":
                 how = (f"loaded from cache (trained in {run.seconds:.1f} s)" if cached
-                       else f"done in {run.seconds:.1f} s")
+                       else f"trained in {run.seconds:.1f} s")
                 self._status("done", f"{how}: {summary}")
             elif run.status == "interrupted":
                 self._status("stopped", f"{run.message} (not cached: press Run to train it in full)")
@@ -275,6 +275,7 @@ class KnobPanel:
         """`score` against the first control, one line per setting of the others."""
         if not self.points:
             self.score_plot.value = b""
+            self.score_plot.layout.display = "none"
             return
         names = list(self.extra) + list(self.controls)
         fig, ax = plt.subplots(figsize=(6, 3.2), layout="constrained")
@@ -291,6 +292,7 @@ class KnobPanel:
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=DPI)
         self.score_plot.value = buf.getvalue()
+        self.score_plot.layout.display = None
 
     def clear(self):
         """Forget the earlier runs (the cache keeps them: re-running one is instant)."""

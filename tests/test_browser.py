@@ -179,7 +179,7 @@ def test_knob_panel_renders_and_runs_in_jupyterlab(tmp_path):
         }""")
         run_button = page.locator("button.jupyter-button").filter(has_text=re.compile(r"^\s*Run\s*$"))
         run_button.click()
-        page.wait_for_selector(".jupyter-widgets >> text=/done in/", timeout=WAIT_MS)
+        page.wait_for_selector(".jupyter-widgets >> text=/done: trained in/", timeout=WAIT_MS)
         page.wait_for_selector(".cookbook-diagnosis", timeout=WAIT_MS)
         redraws = page.evaluate("() => window.__redraws")
         text = page.inner_text(".jp-Notebook")
