@@ -15,6 +15,8 @@ One module per family of the paper, all re-exported here (import from `cookbook_
   `simdino`, `coding_rate`;
 - `cca` (§2.4): `vicreg`, `vicreg_terms`, `barlow_twins`, `sinkhorn`, `swav`,
   `swav_views`, `whiten`, `wmse`;
+- `jepa` (after the cookbook): `sigreg`, `lejepa`, `koleo` (and their helpers
+  `random_directions`, `sigreg_null`);
 - `_common`: `float32_loss` (the autocast-off decorator), `off_diagonal`, `wide_dtype`.
 """
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 from ._common import float32_loss, off_diagonal
 from .cca import barlow_twins, sinkhorn, swav, swav_views, vicreg, vicreg_terms, whiten, wmse
 from .contrastive import dcl, info_nce, nca, nearest_neighbour, nnclr, nt_xent, supcon, triplet
+from .jepa import koleo, lejepa, random_directions, sigreg, sigreg_null
 from .distillation import byol, coding_rate, dino, dino_center_update, negative_cosine, simdino
 from .unified import (
     UNIFIED_PHI,
@@ -41,5 +44,6 @@ __all__ = [
     "phi_log1p", "phi_identity", "psi_exp", "psi_hinge",
     "negative_cosine", "byol", "dino", "dino_center_update", "simdino", "coding_rate",
     "vicreg", "vicreg_terms", "barlow_twins", "sinkhorn", "swav", "swav_views", "whiten", "wmse",
+    "sigreg", "lejepa", "koleo",
     "float32_loss", "off_diagonal",
 ]

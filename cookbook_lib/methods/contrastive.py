@@ -18,26 +18,24 @@ from .base import Method, Queue, TeacherStudent, encode_views
 
 class SimCLR(Method):
     """SimCLR (Chen et al. 2020, arXiv 2002.05709): two views through the same backbone and
-    projector, NT-Xent between their embeddings (`losses.nt_xent`)."""
+    projector, NT-Xent between their embeddings (`losses.nt_xent`). Uses `temperature`."""
+
+    criterion = staticmethod(losses.nt_xent)
 
     def loss(self, views, labels):
         n = views[0].shape[0]
         h = self.backbone(torch.cat(views[:2]))
         z = self.projector(h)
         # gather: under torchrun the negatives are the whole global batch (identity otherwise)
-        return losses.nt_xent(gather(z[:n]), gather(z[n:]), self.config.temperature), h[:n], z[:n]
+        return self.criterion(gather(z[:n]), gather(z[n:]), self.config.temperature), h[:n], z[:n]
 
 
-class DCL(Method):
+class DCL(SimCLR):
     """DCL (Yeh et al. 2022, "Decoupled Contrastive Learning", arXiv 2110.06848): SimCLR with
     the positive pair removed from the denominator (`losses.dcl`), which works at small
     batches. Uses `temperature`."""
 
-    def loss(self, views, labels):
-        n = views[0].shape[0]
-        h = self.backbone(torch.cat(views[:2]))
-        z = self.projector(h)
-        return losses.dcl(gather(z[:n]), gather(z[n:]), self.config.temperature), h[:n], z[:n]
+    criterion = staticmethod(losses.dcl)
 
 
 class NNCLR(Method):
