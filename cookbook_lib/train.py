@@ -146,7 +146,7 @@ def train(config: RunConfig, progress: bool = True, callback=None, data: ImageDa
     bar = tqdm(total=cfg.steps, initial=first, desc=f"{cfg.method} on {cfg.dataset}", disable=not progress or rank > 0,
                leave=False)
     model.train()
-    step, z = first, None
+    taken, z = first, None  # steps whose update is done
     try:
         for step in range(first, cfg.steps):
             idx = next(loop.batches)[rank * local:(rank + 1) * local]  # this process's slice of the global batch
@@ -165,6 +165,7 @@ def train(config: RunConfig, progress: bool = True, callback=None, data: ImageDa
             opt.step()
             loop.probe_opt.step()
             model.after_step(step, cfg.steps)
+            taken = step + 1
             loop.window[step % cfg.log_every] = loss.detach().float()
             last = step == cfg.steps - 1
             if (step + 1) % cfg.log_every == 0 or last:
@@ -184,7 +185,7 @@ def train(config: RunConfig, progress: bool = True, callback=None, data: ImageDa
     except KeyboardInterrupt:
         run.status = "interrupted"
         done = len(run.history) and run.history[-1]["step"]
-        run.message = (f"stopped after {bar.n} of {cfg.steps} steps; the history up to step {done} is kept. "
+        run.message = (f"stopped after {taken} of {cfg.steps} steps; the history up to step {done} is kept. "
                        f"An interrupted run is never cached.")
     finally:
         bar.close()

@@ -83,8 +83,7 @@ def test_vicregl_local_term_reaches_only_when_weighted():
         assert got == expect
 
 
-def test_load_or_run_trains_once(tmp_path, monkeypatch):
-    monkeypatch.setenv("COOKBOOK_RUNS", str(tmp_path))
+def test_load_or_run_trains_once(runs_dir):
     calls = []
 
     def fit():

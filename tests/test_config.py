@@ -82,6 +82,18 @@ def test_lr_scaling():
     assert RunConfig(lr_scaling="none", **base).lr_at_batch() == pytest.approx(0.4)
 
 
+def test_lr_at_batch_scales_the_methods_own_lr():
+    cfg = RunConfig(method="simclr", batch_size=64)  # auto lr: AdamW base lr 2e-3 at batch 256
+    assert cfg.replace(lr_scaling="linear").lr_at_batch() == pytest.approx(2e-3 / 4)
+    assert cfg.replace(lr_scaling="sqrt").lr_at_batch() == pytest.approx(2e-3 / 2)
+    assert cfg.replace(lr_scaling="none").lr_at_batch() == pytest.approx(2e-3)
+
+
+def test_direct_predictor_with_predictor_depth_zero_is_refused():
+    with pytest.raises(ValueError, match="direct_predictor.*predictor_depth"):
+        RunConfig(method="byol", direct_predictor=True, predictor_depth=0)
+
+
 def test_every_knob_has_help_and_a_type():
     for name in knob_names():
         info = knob_info(name)

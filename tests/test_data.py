@@ -1,8 +1,9 @@
-"""Embedded datasets: shapes is deterministic per seed and its factor labels are right; digits loads."""
+"""Embedded datasets: shapes is deterministic per seed and its factor labels are right; digits
+loads; subsets (`ImageData.head`) and the class-imbalanced subsets of chapter 08 (`long_tailed`)."""
 import pytest
 import torch
 
-from cookbook_lib.data import load_dataset, resize_uint8
+from cookbook_lib.data import load_dataset, long_tailed, resize_uint8
 from cookbook_lib.data.shapes import FACTOR_CLASSES, SHAPE_NAMES, make_shapes, render, sample_factors
 
 
@@ -69,8 +70,8 @@ def test_unknown_dataset_is_named():
         load_dataset("mnist", 32, "cpu")
 
 
-def test_head_keeps_the_first_images_with_their_labels_and_factors():
-    d = load_dataset("shapes", 16, "cpu")
+def test_head_keeps_the_first_images_with_their_labels_and_factors(shapes16):
+    d = shapes16
     small = d.head(100, 40)
     assert len(small.train_images) == len(small.train_labels) == 100 and len(small.test_images) == 40
     assert torch.equal(small.train_images, d.train_images[:100]) and torch.equal(small.test_labels, d.test_labels[:40])
@@ -81,3 +82,46 @@ def test_head_keeps_the_first_images_with_their_labels_and_factors():
         d.head(0)
     with pytest.raises(ValueError, match="n_test=99999"):
         d.head(10, 99999)
+
+
+# ---------------------------------------------------------------- long_tailed (chapter 08)
+def counts(d):
+    return torch.bincount(d.train_labels, minlength=d.num_classes).tolist()
+
+
+def test_long_tailed_profile_size_and_ratio(shapes16):
+    d = long_tailed(shapes16, 100, 2048)
+    c = counts(d)
+    assert sum(c) == 2048
+    assert c == sorted(c, reverse=True) and len(set(c)) == len(c)  # strictly decreasing with the label
+    assert 80 <= c[0] / c[-1] <= 125  # 100 up to rounding of the smallest class
+    # the images, labels and factors stay aligned: each image's label is its shape factor
+    assert torch.equal(d.train_labels, d.train_factors["shape"])
+    assert d.test_images is shapes16.test_images  # the test split stays balanced
+
+
+def test_long_tailed_ratio_one_is_balanced_and_seeds_differ(shapes16):
+    a, b = long_tailed(shapes16, 1, 600, seed=0), long_tailed(shapes16, 1, 600, seed=1)
+    assert counts(a) == [100] * 6
+    assert not torch.equal(a.train_images, b.train_images)
+    assert torch.equal(a.train_images, long_tailed(shapes16, 1, 600, seed=0).train_images)
+
+
+def test_long_tailed_images_come_from_the_training_split(shapes16):
+    d = long_tailed(shapes16, 10, 300)
+    flat = shapes16.train_images.flatten(1)
+    for img, label in zip(d.train_images[:20], d.train_labels[:20]):
+        match = (flat == img.flatten()).all(1).nonzero().flatten()
+        assert len(match) >= 1 and bool((shapes16.train_labels[match] == label).all())
+
+
+@pytest.mark.parametrize("ratio,size,words", [(0.5, 600, "must be ≥ 1"), (10, 3, "between 6"),
+                                              (10, 10**6, "between 6"), (1000, 8000, "use a smaller size")])
+def test_long_tailed_bad_input_is_refused(shapes16, ratio, size, words):
+    with pytest.raises(ValueError, match=words):
+        long_tailed(shapes16, ratio, size)
+
+
+def test_long_tailed_extreme_ratio_keeps_one_image_per_class_and_the_size(shapes16):
+    c = counts(long_tailed(shapes16, 1e9, 100))
+    assert sum(c) == 100 and min(c) == 1 and c[0] == max(c)

@@ -135,11 +135,10 @@ def test_html_and_str_are_readable():
             assert f"<code>{k}</code>" in page and k in str(diag)
 
 
-def test_real_collapsed_run(tmp_path, monkeypatch):
+def test_real_collapsed_run(runs_dir):
     """A trained run (with its model: the spectrum is measured too): SimSiam without
     stop-gradient and predictor collapses; the diagnosis says so and names stop_gradient."""
     from cookbook_lib import train
-    monkeypatch.setenv("COOKBOOK_RUNS", str(tmp_path))
     cfg = RunConfig(method="simsiam", dataset="digits", image_size=16, batch_size=32, steps=12, log_every=6,
                     representation_dim=32, embedding_dim=16, stop_gradient=False, predictor_depth=0)
     diag = diagnose(train(cfg, progress=False))

@@ -221,6 +221,46 @@ def test_imagefolder_errors(tmp_path):
         files.load("imagefolder", tmp_path / "one", 32)
 
 
+def test_imagefolder_names_every_file_it_cannot_read(tmp_path):
+    """A file with an image extension that is not an image, and a PNG cut short (PIL's own
+    error for it does not even name the file): one ValueError names both and says what to do."""
+    root = tmp_path / "pets"
+    for i in range(5):
+        save_png(root / "cat" / f"{i}.png", solid(10 * i))
+        save_png(root / "dog" / f"{i}.png", red_left_blue_right(20))
+    (root / "cat" / "notes.jpg").write_bytes(b"this is a text file, not a JPEG\n" * 20)
+    save_png(root / "dog" / "cut.png", np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8))
+    whole = (root / "dog" / "cut.png").read_bytes()
+    (root / "dog" / "cut.png").write_bytes(whole[: len(whole) // 2])  # a download that stopped half-way
+    with pytest.raises(OSError, match="truncated") as plain:  # what PIL says: no file name
+        with Image.open(root / "dog" / "cut.png") as im:
+            im.convert("RGB")
+    assert "cut.png" not in str(plain.value)
+    with pytest.raises(ValueError) as e:
+        files.load("imagefolder", root, 16)
+    msg = str(e.value)
+    assert str(root / "cat" / "notes.jpg") in msg and str(root / "dog" / "cut.png") in msg
+    assert "2 of 12 image files" in msg and "Delete or replace them" in msg
+    assert str(root / "cat" / "0.png") not in msg  # the good files are not blamed
+    # with the bad files gone the folder loads
+    (root / "cat" / "notes.jpg").unlink()
+    (root / "dog" / "cut.png").unlink()
+    xtr, ytr, xte, yte, names = files.load("imagefolder", root, 16)
+    assert names == ("cat", "dog") and len(xtr) + len(xte) == 10
+
+
+def test_imagefolder_a_truncated_file_alone(tmp_path):
+    root = tmp_path / "split"
+    save_png(root / "train" / "a" / "0.png", red_left_blue_right(32))
+    save_png(root / "train" / "b" / "0.png", solid(5))
+    save_png(root / "test" / "a" / "0.png", solid(9))
+    whole = (root / "train" / "a" / "0.png").read_bytes()
+    (root / "test" / "b").mkdir(parents=True)
+    (root / "test" / "b" / "0.png").write_bytes(whole[:60])  # the signature and a bit of the header
+    with pytest.raises(ValueError, match=r"1 of 4 image files .*\n.*test/b/0\.png.*\n.*Delete or replace it"):
+        files.load("imagefolder", root, 16)
+
+
 def test_unknown_name(tmp_path):
     with pytest.raises(ValueError, match="unknown"):
         files.load("imagenet", tmp_path, 32)

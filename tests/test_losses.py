@@ -101,10 +101,15 @@ def test_nt_xent_hand_worked_two_images_in_2d():
         expected_dcl += -s[p] + math.log(sum(math.exp(v) for j, v in s.items() if j != p))
     assert L.nt_xent(z1, z2, tau).item() == pytest.approx(expected / 4, rel=1e-5)
     assert L.dcl(z1, z2, tau).item() == pytest.approx(expected_dcl / 4, rel=1e-5)
-    # row 0 by hand: positives cos30 = 0.866, negatives cos90 = 0, cos120 = -0.5
-    row0 = -math.log(math.exp(0.866025 / tau) / (math.exp(0.866025 / tau) + 1 + math.exp(-1.0)))
-    assert row0 == pytest.approx(-math.cos(math.radians(30)) / tau
-                                 + math.log(sum(math.exp(math.cos(math.radians(x)) / tau) for x in (30, 90, 120))), rel=1e-5)
+    # The same numbers by hand. Every row's positive is 30° away (cos 30° = 0.866025). Rows 0
+    # (0°) and 3 (120°) see their two negatives at 90° and 120° (cos 0 and −0.5); rows 1 (90°)
+    # and 2 (30°) at 90° and 60° (cos 0 and +0.5). With τ = 0.5: e^(cos/τ) = e^1.732, 1, e^∓1.
+    pos = math.exp(0.866025 / tau)
+    row0 = -math.log(pos / (pos + 1 + math.exp(-1.0)))
+    row1 = -math.log(pos / (pos + 1 + math.exp(1.0)))
+    assert L.nt_xent(z1, z2, tau).item() == pytest.approx((row0 + row1) / 2, rel=1e-5)
+    dcl0, dcl1 = -0.866025 / tau + math.log(1 + math.exp(-1.0)), -0.866025 / tau + math.log(1 + math.exp(1.0))
+    assert L.dcl(z1, z2, tau).item() == pytest.approx((dcl0 + dcl1) / 2, rel=1e-5)
 
 
 @pytest.mark.parametrize("decoupled", [False, True])
@@ -191,7 +196,11 @@ def test_dino_matches_reference_and_skips_same_view_pairs():
     got = L.dino(student, teacher, center, 0.1, 0.04).item()
     ref = _ref_dino([_np(s) for s in student], [_np(t) for t in teacher], _np(center), 0.1, 0.04)
     assert got == pytest.approx(ref, rel=1e-5)
-    assert len([(i, j) for i in range(2) for j in range(4) if i != j]) == 6
+    # the mean is over the 6 pairs (teacher i, student j ≠ i), not the 8 with the same-view ones
+    S, T = [_np(s) for s in student], [_np(t) for t in teacher]
+    pair = {(i, j): _ref_dino([S[j], S[j]], [T[i]], _np(center), 0.1, 0.04) for i in range(2) for j in range(4)}
+    six = np.mean([v for (i, j), v in pair.items() if i != j])
+    assert got == pytest.approx(six, rel=1e-5) and abs(got - np.mean(list(pair.values()))) > 1e-3
     # a student view identical to its own-index teacher view is never compared with it:
     # with 1 teacher view and 2 student views only the (0, 1) pair counts
     only = L.dino([_rand(4, 6, seed=30), student[1]], [teacher[0]], center).item()

@@ -1,5 +1,7 @@
-"""The methods of issue 3: each trains, teachers get no gradient, the EMA and stop-gradient
-do what they say, and the collapse phenomena of §2.3–2.4 and §3.4 show on quick runs.
+"""The methods (`cookbook_lib.methods`): each trains, teachers get no gradient, the EMA and
+stop-gradient do what they say, and the collapse phenomena of §2.3–2.4 and §3.4 show on quick
+runs; the catalog lists every knob a method's code reads; MAE's reconstructions; DirectPred;
+the projector_bn knob; the pretext tasks draw from the run's generator.
 
 Runs are tiny (16-pixel shapes, a 2,048-image subset, batches of 64, ≤ 60 steps) so the file
 stays within a few minutes on one CPU core; the margins asserted were measured over seeds
@@ -12,29 +14,17 @@ import torch
 import torch.nn as nn
 
 from cookbook_lib import RunConfig, losses, train
-from cookbook_lib.methods.catalog import CATALOG, METHODS
-from cookbook_lib.data import ImageData, load_dataset
-from cookbook_lib.methods import METHOD_CLASSES, build
-from cookbook_lib.methods.base import Queue, ema_momentum, ema_update
+from cookbook_lib.cache import load_run, save_run
 from cookbook_lib.losses import supcon as supcon_loss
+from cookbook_lib.methods import METHOD_CLASSES, build
+from cookbook_lib.methods.base import Method, Queue, ema_momentum, ema_update
+from cookbook_lib.methods.catalog import CATALOG, METHODS
+from cookbook_lib.methods.distillation import DirectPredictor
 from cookbook_lib.methods.pretext import jigsaw_permutations
 from cookbook_lib.optim import param_groups
 
 TEACHER_METHODS = ("byol", "moco", "dino", "simdino")
 SSL_METHODS = [m for m in METHODS if m != "supervised"]
-
-
-@pytest.fixture(scope="module")
-def shapes16():
-    d = load_dataset("shapes", 16, "cpu")
-    return ImageData(d.name, d.train_images[:2048], d.train_labels[:2048], d.test_images[:512],
-                     d.test_labels[:512], d.class_names)
-
-
-@pytest.fixture(scope="module")
-def digits16():
-    d = load_dataset("digits", 16, "cpu")
-    return ImageData(d.name, d.train_images, d.train_labels, d.test_images, d.test_labels, d.class_names)
 
 
 def tiny(method, **kw):
@@ -170,12 +160,30 @@ def test_queue_is_first_in_first_out():
     Queue(0, 2).push(torch.ones(3, 2))  # size 0: a no-op
 
 
-def test_supcon_with_distinct_labels_is_nt_xent():
+def ref_supcon(z1, z2, labels, t):
+    """SupCon L_out by plain loops in float64 (Khosla et al. 2020, eq. 2)."""
+    u = torch.cat([z1, z2]).double()
+    u = (u / u.norm(dim=1, keepdim=True)).tolist()
+    y = labels.tolist() * 2
+    n2, total = len(u), 0.0
+    for i in range(n2):
+        s = [math.exp(sum(a * b for a, b in zip(u[i], u[j])) / t) for j in range(n2)]
+        den = sum(s[j] for j in range(n2) if j != i)
+        pos = [j for j in range(n2) if j != i and y[j] == y[i]]
+        total += -sum(math.log(s[p] / den) for p in pos) / len(pos)
+    return total / n2
+
+
+def test_supcon_with_distinct_labels_is_nt_xent_and_matches_a_loop_reference():
     g = torch.Generator().manual_seed(0)
     z1, z2 = torch.randn(8, 5, generator=g), torch.randn(8, 5, generator=g)
     torch.testing.assert_close(supcon_loss(z1, z2, torch.arange(8), 0.3), losses.nt_xent(z1, z2, 0.3))
-    same = supcon_loss(z1, z2, torch.zeros(8, dtype=torch.long), 0.3)
-    assert same < supcon_loss(z1, z2, torch.arange(8), 0.3) + 1.0 and torch.isfinite(same)
+    # one class: every other row is a positive; several classes: the other view and the class mates
+    for labels in (torch.zeros(8, dtype=torch.long), torch.tensor([0, 0, 1, 1, 2, 2, 0, 1])):
+        got = supcon_loss(z1, z2, labels, 0.3).item()
+        assert got == pytest.approx(ref_supcon(z1, z2, labels, 0.3), rel=1e-5), labels
+    assert supcon_loss(z1, z2, torch.zeros(8, dtype=torch.long), 0.3).item() != pytest.approx(
+        supcon_loss(z1, z2, torch.arange(8), 0.3).item(), rel=1e-3)  # the labels matter
 
 
 def test_swav_without_queue_is_the_swav_loss():
@@ -226,8 +234,8 @@ ON_DIGITS = ("rotation", "jigsaw")
 
 
 @pytest.mark.parametrize("method", SSL_METHODS)
-def test_method_trains_without_nan_and_its_loss_goes_down(method, shapes16, digits16):
-    data = digits16 if method in ON_DIGITS else shapes16
+def test_method_trains_without_nan_and_its_loss_goes_down(method, shapes16_small, digits16):
+    data = digits16 if method in ON_DIGITS else shapes16_small
     cfg = tiny(method, dataset=data.name, **TRAIN_OVERRIDES.get(method, {}))
     run = train(cfg, progress=False, data=data)
     assert run.status == "ok", run.message
@@ -247,26 +255,26 @@ def test_method_trains_without_nan_and_its_loss_goes_down(method, shapes16, digi
 #   VICReg   per-dimension std of z (eval): healthy 0.41–0.44, std_coeff=0: 0.036–0.038;
 #            RankMe healthy 48–53, cov_coeff=0: 14.8–15.1
 #   DINO     prototypes in use (DINO.prototype_usage): centred 31–53 of 256, uncentred 3.0–3.4
-def quick(shapes16, method, **kw):
+def quick(shapes16_small, method, **kw):
     cfg = RunConfig(method=method, dataset="shapes", image_size=16, batch_size=64, steps=60, log_every=20,
                     device="cpu", **kw)
-    run = train(cfg, progress=False, data=shapes16)
+    run = train(cfg, progress=False, data=shapes16_small)
     assert run.status == "ok", run.message
     return run
 
 
-def test_simsiam_collapses_without_stop_gradient(shapes16):
+def test_simsiam_collapses_without_stop_gradient(shapes16_small):
     d = 128
-    healthy = quick(shapes16, "simsiam").metrics["embedding_std"]
-    collapsed = quick(shapes16, "simsiam", stop_gradient=False).metrics["embedding_std"]
+    healthy = quick(shapes16_small, "simsiam").metrics["embedding_std"]
+    collapsed = quick(shapes16_small, "simsiam", stop_gradient=False).metrics["embedding_std"]
     assert healthy > 0.6 / math.sqrt(d), healthy
     assert collapsed < 0.25 / math.sqrt(d), collapsed
 
 
-def test_byol_collapses_without_predictor_and_ema(shapes16):
+def test_byol_collapses_without_predictor_and_ema(shapes16_small):
     d = 128
-    healthy = quick(shapes16, "byol").metrics["embedding_std"]
-    collapsed = quick(shapes16, "byol", predictor_depth=0, ema_momentum=0.0).metrics["embedding_std"]
+    healthy = quick(shapes16_small, "byol").metrics["embedding_std"]
+    collapsed = quick(shapes16_small, "byol", predictor_depth=0, ema_momentum=0.0).metrics["embedding_std"]
     assert healthy > 0.6 / math.sqrt(d), healthy
     assert collapsed < 0.15 / math.sqrt(d), collapsed
 
@@ -278,20 +286,263 @@ def z_std(run, data):
         return float(run.model.eval().embed(to_float(data.test_images))[1].std(0).mean())
 
 
-def test_vicreg_collapses_without_variance_and_loses_rank_without_covariance(shapes16):
-    healthy = quick(shapes16, "vicreg")
-    no_std = quick(shapes16, "vicreg", std_coeff=0.0)
-    no_cov = quick(shapes16, "vicreg", cov_coeff=0.0)
-    assert z_std(healthy, shapes16) > 0.3 and z_std(no_std, shapes16) < 0.1
-    assert z_std(no_std, shapes16) < 0.25 * z_std(healthy, shapes16)
+def test_vicreg_collapses_without_variance_and_loses_rank_without_covariance(shapes16_small):
+    healthy = quick(shapes16_small, "vicreg")
+    no_std = quick(shapes16_small, "vicreg", std_coeff=0.0)
+    no_cov = quick(shapes16_small, "vicreg", cov_coeff=0.0)
+    assert z_std(healthy, shapes16_small) > 0.3 and z_std(no_std, shapes16_small) < 0.1
+    assert z_std(no_std, shapes16_small) < 0.25 * z_std(healthy, shapes16_small)
     assert no_cov.metrics["rankme"] < 0.5 * healthy.metrics["rankme"], (no_cov.metrics, healthy.metrics)
     assert no_cov.metrics["embedding_std"] > 0.6 / math.sqrt(128)  # not a complete collapse: dimensional
 
 
-def test_dino_collapses_without_centring(shapes16):
+def test_dino_collapses_without_centring(shapes16_small):
     from cookbook_lib.augment import to_float
-    x = to_float(shapes16.test_images)
-    healthy = quick(shapes16, "dino").model.eval().prototype_usage(x)
-    collapsed = quick(shapes16, "dino", dino_center=False).model.eval().prototype_usage(x)
+    x = to_float(shapes16_small.test_images)
+    healthy = quick(shapes16_small, "dino").model.eval().prototype_usage(x)
+    collapsed = quick(shapes16_small, "dino", dino_center=False).model.eval().prototype_usage(x)
     assert healthy > 15, healthy
     assert collapsed < 6, collapsed
+
+
+# ---------------------------------------------------------------- the catalog agrees with the code
+class RecordingConfig:
+    """A resolved RunConfig that records every knob read from it, tagged with the phase
+    ("base": inside `Method.__init__`, the backbone and projector every method builds;
+    "method": anywhere else: the subclass's own __init__, loss, embed, after_step, lr_mults)."""
+
+    def __init__(self, cfg):
+        object.__setattr__(self, "_cfg", cfg)
+        object.__setattr__(self, "phase", "method")
+        object.__setattr__(self, "reads", set())
+
+    def __getattr__(self, name):
+        value = getattr(self._cfg, name)
+        self.reads.add((self.phase, name))
+        return value
+
+    def knobs(self, phase):
+        from cookbook_lib.config import knob_names
+        return {k for p, k in self.reads if p == phase and k in knob_names()}
+
+
+@pytest.fixture
+def record_base_phase(monkeypatch):
+    real = Method.__init__
+
+    def init(self, config, num_classes):
+        before = config.phase
+        object.__setattr__(config, "phase", "base")
+        try:
+            real(self, config, num_classes)
+        finally:
+            object.__setattr__(config, "phase", before)
+
+    monkeypatch.setattr(Method, "__init__", init)
+
+
+CATALOG_TINY = dict(image_size=16, batch_size=16, representation_dim=16, projector_width=16, embedding_dim=8,
+                    predictor_width=16, num_prototypes=16, queue_size=16, jigsaw_permutations=4, device="cpu")
+
+
+def catalog_variants(m):
+    """Knob settings that reach the branches of a method's code (teacher shared or not,
+    DirectPred, multi-crop views)."""
+    row = CATALOG[m]
+    out = [{}, {"ema_momentum": 0.0}, {"ema_momentum": 0.9, "ema_schedule": "cosine", "stop_gradient": False}]
+    if "direct_predictor" in row.reads:
+        out.append({"direct_predictor": True})
+    if row.multi_crop:
+        out.append({"num_small_crops": 2, "small_crop_size": 8})
+    return out
+
+
+def test_a_bare_method_reads_only_the_backbone_and_projector_knobs(record_base_phase):
+    cfg = RecordingConfig(RunConfig(**CATALOG_TINY).resolved())
+    Method(cfg, 6)
+    assert cfg.knobs("base") == {"backbone", "representation_dim", "image_size", "patch_size", "projector_depth",
+                                 "projector_width", "projector_bn", "embedding_dim"}
+    assert cfg.knobs("method") == set()
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_every_knob_a_method_reads_is_in_its_catalog_row(method, record_base_phase):
+    """The cache key keeps only the knobs `CATALOG[m].knobs()` lists: a knob the code reads
+    but the row leaves out would make two different runs share one cache file."""
+    generic = RecordingConfig(RunConfig(**CATALOG_TINY).resolved())
+    Method(generic, 6)
+    generic = generic.knobs("base")  # what every method's backbone + projector read
+    allowed = set(CATALOG[method].knobs())
+    for extra in catalog_variants(method):
+        cfg = RecordingConfig(RunConfig(method=method, **{**CATALOG_TINY, **extra}).resolved())
+        torch.manual_seed(0)
+        model = build(cfg, 6)
+        views, labels = views_for(cfg._cfg, n=16)
+        if extra.get("num_small_crops"):
+            views += [torch.rand(16, 3, 8, 8) for _ in range(extra["num_small_crops"])]
+        loss, h, z = model.loss(views, labels)
+        loss.backward()
+        model.after_step(0, 10)
+        model.lr_mults()
+        model.eval().embed(views[0])
+        assert cfg.knobs("method") <= allowed, (method, extra, sorted(cfg.knobs("method") - allowed))
+        assert cfg.knobs("base") <= allowed | generic, (method, extra, sorted(cfg.knobs("base") - allowed - generic))
+
+
+# ---------------------------------------------------------------- backbones get their knobs
+def test_vit_tiny_gets_the_patch_size_knob():
+    cfg = RunConfig(backbone="vit_tiny", image_size=32, patch_size=8, representation_dim=64, device="cpu").resolved()
+    vit = build(cfg, 10).backbone
+    assert vit.patch.kernel_size == (8, 8) and vit.patch.stride == (8, 8)
+    assert vit.pos.shape == (1, (32 // 8) ** 2 + 1, 64)
+    assert vit.tokens(torch.rand(2, 3, 32, 32)).shape == (2, 17, 64)
+    assert build(cfg.replace(patch_size=2).resolved(), 10).backbone.patch.kernel_size == (2, 2)
+
+
+# ---------------------------------------------------------------- the projector_bn knob
+def test_projector_bn_knob_removes_batchnorm_from_the_projector_only():
+    base = RunConfig(method="simclr", dataset="digits", image_size=16, batch_size=16, steps=4, log_every=2,
+                     representation_dim=32, embedding_dim=16)
+    with_bn = build(base.replace(projector_depth=3).resolved(), 10)
+    without = build(base.replace(projector_depth=3, projector_bn=False).resolved(), 10)
+    count = lambda m: sum(isinstance(x, nn.BatchNorm1d) for x in m.modules())  # noqa: E731
+    assert count(with_bn.projector) == 2 and count(without.projector) == 0
+    # the hidden layers keep a bias when there is no BatchNorm to absorb it
+    assert all(layer.bias is not None for layer in without.projector if isinstance(layer, nn.Linear))
+    assert [type(x) for x in without.projector] == [nn.Linear, nn.ReLU, nn.Linear, nn.ReLU, nn.Linear]
+    assert base.cache_key() != base.replace(projector_bn=False).cache_key()
+
+
+# ---------------------------------------------------------------- pretext tasks and the run's generator
+@pytest.mark.parametrize("method", ["rotation", "jigsaw", "inpainting", "mae"])
+def test_pretext_tasks_draw_from_the_runs_generator(method, digits16_small):
+    """Rotations, tile orders and masks come from the run's generator: global random draws
+    (and a reseeding) between steps change nothing (before, they came from the global RNG)."""
+    knobs = dict(projector_width=32, embedding_dim=16, jigsaw_permutations=8)
+    knobs = {k: v for k, v in knobs.items() if k in CATALOG[method].knobs()}
+    cfg = RunConfig(method=method, dataset="digits", image_size=16, batch_size=32, steps=4, log_every=1,
+                    device="cpu", representation_dim=32, **knobs)
+
+    def meddle(run, record):
+        torch.manual_seed(1000 + record["step"])
+        torch.rand(1000)
+
+    plain = train(cfg, progress=False, data=digits16_small)
+    meddled = train(cfg, progress=False, data=digits16_small, callback=meddle)
+    assert [r["loss"] for r in meddled.history] == [r["loss"] for r in plain.history]
+    a, b = plain.model.state_dict(), meddled.model.state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert meddled.metrics == plain.metrics
+
+
+# ---------------------------------------------------------------- MAE reconstructions (chapter 06)
+def tiny_mae(mask_ratio=0.75):
+    cfg = RunConfig(method="mae", image_size=16, patch_size=4, representation_dim=16,
+                    mask_ratio=mask_ratio, device="cpu").resolved()
+    torch.manual_seed(0)
+    return build(cfg, 6).eval()
+
+
+def images(n=6, seed=0):
+    return torch.rand(n, 3, 16, 16, generator=torch.Generator().manual_seed(seed))
+
+
+def test_reconstruct_shapes_mask_and_visible_patches():
+    model, x = tiny_mae(), images()
+    out = model.reconstruct(x, mask_ratio=0.5, seed=3)
+    assert out["original"].shape == out["masked"].shape == out["reconstruction"].shape == x.shape
+    assert out["mask"].shape == (6, 16) and out["mask"].dtype == torch.bool
+    assert (out["mask"].sum(1) == 8).all()  # exactly round(0.5 · 16) hidden per image
+    pix = model.patchify(x)
+    vis = ~out["mask"]
+    assert torch.allclose(model.patchify(out["reconstruction"])[vis], pix[vis])  # visible copied
+    assert torch.allclose(model.patchify(out["masked"])[vis], pix[vis])
+    assert (model.patchify(out["masked"])[out["mask"]] == 0.5).all()  # hidden shown grey
+    flat = model.patchify(out["baseline"])
+    assert torch.allclose(flat[vis], pix[vis])
+    assert torch.allclose(flat[out["mask"]], pix.mean(-1, keepdim=True).expand_as(pix)[out["mask"]])
+    assert torch.equal(model.unpatchify(pix), x)
+    assert out["error"].shape == out["baseline_error"].shape == (6,)
+
+
+def test_reconstruct_default_ratio_seed_and_uint8():
+    model, x = tiny_mae(mask_ratio=0.75), images()
+    a, b = model.reconstruct(x, seed=1), model.reconstruct(x, seed=1)
+    assert (a["mask"].sum(1) == 12).all()  # the run's own mask_ratio by default
+    assert torch.equal(a["mask"], b["mask"]) and torch.equal(a["error"], b["error"])
+    assert not torch.equal(a["mask"], model.reconstruct(x, seed=2)["mask"])
+    u8 = (x * 255).round().to(torch.uint8)
+    assert torch.allclose(model.reconstruct(u8, seed=1)["original"], u8.float() / 255)
+
+
+def test_reconstruct_error_is_the_training_loss_and_baseline_is_flat_patches():
+    model, x = tiny_mae(), images()
+    model.rng = torch.Generator().manual_seed(7)  # the loss draws its mask from the run's generator ...
+    loss = model.loss([x], None)[0]
+    out = model.reconstruct(x, seed=7)  # ... which, seeded alike, draws the same mask
+    assert torch.allclose(out["error"].mean(), loss, atol=1e-6)
+    # images made of flat grey patches: predicting each patch's own mean value is exact
+    flat = torch.rand(4, 1, 4, 4).expand(-1, 3, -1, -1).repeat_interleave(4, 2).repeat_interleave(4, 3)
+    assert torch.allclose(model.reconstruct(flat)["baseline_error"], torch.zeros(4), atol=1e-6)
+    # for a patch with pixel variety, the normalised target has mean square (P-1)/P ≈ 1
+    assert (out["baseline_error"] > 0.9).all() and (out["baseline_error"] < 1.0).all()
+
+
+# ---------------------------------------------------------------- DirectPred (chapter 11, §3.4)
+# The `direct_predictor` knob (DirectPred, Tian, Chen & Ganguli 2021, arXiv 2102.06810): the
+# predictor is set from the eigendecomposition of a running correlation of the embeddings, has
+# no trainable parameters, trains without collapse and survives a save/load round trip.
+def tiny_dp(method="byol", **kw):
+    base = dict(method=method, dataset="shapes", image_size=16, batch_size=64, steps=40, log_every=10,
+                device="cpu", representation_dim=64, projector_width=128, embedding_dim=32,
+                predictor_width=128, direct_predictor=True)
+    return RunConfig(**{**base, **kw})
+
+
+def test_direct_predictor_is_u_diag_p_ut_of_the_tracked_correlation():
+    torch.manual_seed(0)
+    pred = DirectPredictor(8).train()
+    mix = torch.randn(8, 8)
+    corr = torch.zeros(8, 8, dtype=torch.float64)
+    for _ in range(3):
+        z = torch.randn(50, 8) @ mix
+        out = pred(z)
+        zd = z.double()
+        corr = DirectPredictor.RHO * corr + (1 - DirectPredictor.RHO) * zd.T @ zd / len(zd)
+        s, u = torch.linalg.eigh(corr)
+        p = (s.clamp_min(0) / s.max()).sqrt() + DirectPredictor.EPS
+        w = u @ torch.diag(p) @ u.T
+        assert torch.allclose(pred.corr.double(), corr, rtol=1e-4, atol=1e-5)
+        assert torch.allclose(pred.weight.double(), w, atol=1e-4)
+        assert torch.allclose(out, z @ pred.weight, atol=1e-5)
+    # the eigenvalues of W lie in [ε, 1 + ε]; in eval mode it is not updated
+    ev = torch.linalg.eigvalsh(pred.weight.double())
+    assert ev.min() > DirectPredictor.EPS - 1e-4 and ev.max() < 1 + DirectPredictor.EPS + 1e-4
+    before = pred.weight.clone()
+    pred.eval()(torch.randn(10, 8))
+    assert torch.equal(pred.weight, before)
+
+
+@pytest.mark.parametrize("method", ["byol", "simsiam"])
+def test_direct_predictor_has_no_trainable_parameters(method):
+    model = build(tiny_dp(method).resolved(), 6)
+    assert isinstance(model.predictor, DirectPredictor)
+    assert list(model.predictor.parameters()) == []
+    assert {"predictor.corr", "predictor.weight"} <= set(model.state_dict())
+    learned = build(tiny_dp(method, direct_predictor=False).resolved(), 6)
+    assert len(list(learned.predictor.parameters())) > 0
+
+
+def test_short_direct_predictor_byol_run_trains_without_collapse_and_reloads(shapes16_small, tmp_path):
+    cfg = tiny_dp(ema_momentum=0.0, steps=60)
+    run = train(cfg, progress=False, data=shapes16_small)
+    assert run.status == "ok", run.message
+    assert all(math.isfinite(h["loss"]) for h in run.history)
+    std = run.metrics["embedding_std"] * math.sqrt(cfg.embedding_dim)
+    assert std > 0.5, run.metrics  # a collapsed run is near 0; healthy ≈ 1
+    w = run.model.predictor.weight.clone()
+    assert not torch.allclose(w, torch.eye(len(w)))  # it was set during training
+    save_run(run, tmp_path / "run.pt")
+    back = load_run(tmp_path / "run.pt", device="cpu", num_classes=len(shapes16_small.class_names))
+    assert torch.equal(back.model.predictor.weight, w)
+    assert torch.equal(back.model.predictor.corr, run.model.predictor.corr)

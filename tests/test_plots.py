@@ -94,6 +94,24 @@ def test_history_nan_missing_keys_labels_and_layout():
     assert any("no 'not_logged'" in t.get_text() for t in axes[2].texts)
 
 
+@pytest.mark.parametrize("knobs, d", [(dict(method="simclr", projector_depth=0), 64),  # no projector: z = h
+                                      (dict(method="supervised"), 64),
+                                      (dict(method="mae", patch_size=4), 64),
+                                      (dict(method="simclr"), 16)])  # the projector's output
+def test_history_healthy_level_uses_the_runs_embedding_dim(knobs, d):
+    """The dashed 1/√d line is at the size of the z the metrics saw (`Run.embedding_dim`):
+    the representation when there is no projector, not the unused `embedding_dim` knob."""
+    from cookbook_lib import RunConfig
+    from cookbook_lib.runs import Run
+
+    hist = [{"step": s, "loss": 1.0, "embedding_std": 0.1} for s in (10, 20)]
+    run = Run(RunConfig(representation_dim=64, embedding_dim=16, image_size=16, **knobs), hist)
+    assert run.embedding_dim == d
+    ax = plots.history(run, keys=("embedding_std",)).axes[0]
+    ref = [ln for ln in ax.lines if "1/√d" in ln.get_label()]
+    assert len(ref) == 1 and np.allclose(ref[0].get_ydata(), 1 / math.sqrt(d))
+
+
 def test_history_single_run_method_label_and_given_axes():
     run = fake_run()
     del run.name

@@ -1,5 +1,6 @@
-"""Sweeps: the grid product, validation before work, resume after an interruption, a
-diverged or failing run that leaves the others intact, and the `sweep` command line."""
+"""Sweeps: the grid product, validation before work, resume after an interruption (Ctrl-C
+between runs or inside one), a diverged or failing run that leaves the others intact,
+`rerun_failed`, sweeps on a chapter's own data, and the `sweep` command line."""
 import json
 import math
 
@@ -8,17 +9,12 @@ import pytest
 import cookbook_lib.cache as cache
 import cookbook_lib.sweep as sweep_mod
 from cookbook_lib import RunConfig
+from cookbook_lib.cache import run_path
 from cookbook_lib.__main__ import main
 from cookbook_lib.sweep import grid_points, sweep
 
 TINY = RunConfig(method="simclr", dataset="digits", image_size=16, batch_size=32, steps=6, log_every=3,
                  representation_dim=32, embedding_dim=16)
-
-
-@pytest.fixture
-def runs_dir(tmp_path, monkeypatch):
-    monkeypatch.setenv("COOKBOOK_RUNS", str(tmp_path / "runs"))
-    return tmp_path / "runs"
 
 
 @pytest.fixture
@@ -183,3 +179,91 @@ def test_cli_sweep_bad_grid(runs_dir):
     with pytest.raises(SystemExit, match="KNOB=V1,V2"):
         main(["sweep", "--grid", "projector_depth"])
     assert not runs_dir.exists()
+
+
+def test_ctrl_c_inside_a_run_keeps_the_finished_runs_and_marks_the_row(runs_dir, monkeypatch, count_train):
+    """Ctrl-C while a run trains: `train` returns it as "interrupted", the sweep records that
+    row, stores nothing for it and stops; the next sweep trains only what is missing."""
+    import cookbook_lib.methods as methods
+    real_loss, steps = methods.SimCLR.loss, []
+
+    def ctrl_c_in_seed_1(self, views, labels):
+        if self.config.seed == 1:
+            steps.append(1)
+            if len(steps) == 5:  # the fifth step of the second run, after its first log step (3)
+                raise KeyboardInterrupt
+        return real_loss(self, views, labels)
+
+    monkeypatch.setattr(methods.SimCLR, "loss", ctrl_c_in_seed_1)
+    try:
+        res = sweep(TINY, {"seed": [0, 1, 2]}, progress=False)
+    except KeyboardInterrupt:
+        pytest.fail("Ctrl-C inside a run escaped the sweep")
+    assert [r["status"] for r in res.rows] == ["ok", "interrupted"]  # stopped: seed 2 never started
+    assert [c.seed for c in count_train] == [0, 1]
+    assert res.runs[1].status == "interrupted" and [h["step"] for h in res.runs[1].history] == [3]
+    assert res.rows[1]["linear_acc"] is None and res.rows[1]["rankme"] > 0  # the cheap metrics only
+    assert run_path(res.configs[0]).exists() and not run_path(res.configs[1]).exists()
+    monkeypatch.setattr(methods.SimCLR, "loss", real_loss)
+    again = sweep(TINY, {"seed": [0, 1, 2]}, progress=False)
+    assert [c.seed for c in count_train] == [0, 1, 1, 2]  # seed 0 loaded, 1 and 2 trained
+    assert [r["status"] for r in again.rows] == ["ok"] * 3
+    assert again.rows[0]["linear_acc"] == res.rows[0]["linear_acc"]
+
+
+def test_rerun_failed_reads_the_stored_status_without_building_a_model(runs_dir, monkeypatch, count_train):
+    """The check reads config and status only (`load_run(..., model=False)`): building the
+    model of every stored run just to read its status was slow, and a model that could not be
+    built (say, a knob added since) left the failed run in place."""
+    from cookbook_lib.methods import build
+    from cookbook_lib.methods.base import Method
+    from cookbook_lib.runs import Run, save_run
+
+    ok_cfg, bad_cfg = TINY.replace(seed=0), TINY.replace(seed=1)
+    for cfg, status in ((ok_cfg, "ok"), (bad_cfg, "diverged")):  # stored runs with weights
+        save_run(Run(cfg.resolved(), [{"step": 3, "loss": 1.0}], {"linear_acc": 0.5}, status, "",
+                     model=build(cfg.resolved(), 10), num_classes=10), run_path(cfg))
+    real_init, real_drop, checking = Method.__init__, sweep_mod._drop_failed, []
+
+    def no_model_while_checking(self, *a, **k):
+        if checking:
+            raise RuntimeError("the rerun_failed check built a model")
+        real_init(self, *a, **k)
+
+    def drop_failed(*a, **k):
+        checking.append(1)
+        try:
+            return real_drop(*a, **k)
+        finally:
+            checking.pop()
+
+    monkeypatch.setattr(Method, "__init__", no_model_while_checking)
+    monkeypatch.setattr(sweep_mod, "_drop_failed", drop_failed)
+    res = sweep(TINY, {"seed": [0, 1]}, progress=False, rerun_failed=True)
+    assert [c.seed for c in count_train] == [1]  # the diverged run was dropped and trained again
+    assert [r["status"] for r in res.rows] == ["ok", "ok"]
+    assert res.rows[0]["linear_acc"] == 0.5  # the stored ok run was kept and loaded
+
+
+# ---------------------------------------------------------------- sweeps on a chapter's own data (chapter 12)
+SMALL = RunConfig(method="simclr", dataset="digits", image_size=16, batch_size=16, steps=4, log_every=2,
+                  representation_dim=32, embedding_dim=16)
+
+
+def test_sweep_on_own_data_is_cached_under_its_key(runs_dir, digits16_small):
+    grid = {"lr_scaling": ["linear", "sqrt"]}
+    res = sweep(SMALL, grid, progress=False, data=digits16_small, data_key="digits256")
+    assert [r["status"] for r in res.rows] == ["ok", "ok"]
+    for cfg in res.configs:
+        assert run_path(cfg, "digits256").exists()      # stored under the data key ...
+        assert not run_path(cfg).exists()               # ... never as a run on the full dataset
+    again = sweep(SMALL, grid, progress=False, data=digits16_small, data_key="digits256")
+    assert [r["linear_acc"] for r in again.rows] == [r["linear_acc"] for r in res.rows]
+
+
+def test_sweep_with_data_needs_a_key(digits16_small):
+    import dataclasses
+    assert digits16_small.key == "head256-128"  # a subset names itself
+    unnamed = dataclasses.replace(digits16_small, key="")  # data a chapter built by hand
+    with pytest.raises(ValueError, match="data_key"):
+        sweep(SMALL, {"lr_scaling": ["sqrt"]}, progress=False, data=unnamed)

@@ -1,10 +1,12 @@
-"""The training loop: history and metrics, determinism, divergence, the random-init baseline."""
+"""The training loop: history and metrics, determinism, divergence, the random-init baseline,
+Ctrl-C / `stop` (the run so far comes back, status "interrupted", never cached), `log_fns`."""
+import contextlib
 import math
 
 import pytest
 import torch
 
-from cookbook_lib import RunConfig, train
+from cookbook_lib import RunConfig, cache, load_or_train, train
 from cookbook_lib.train import Run
 
 TINY = dict(dataset="shapes", image_size=16, batch_size=32, steps=12, log_every=4, representation_dim=32,
@@ -56,10 +58,24 @@ def test_divergence_stops_the_run_keeps_history_and_names_the_step(monkeypatch):
     assert "linear_acc" in run.metrics  # metrics are still reported (NaN where they cannot be computed)
 
 
-def test_zero_steps_is_the_random_init_encoder():
-    run = train(RunConfig(**{**TINY, "steps": 0}), progress=False)
+def test_zero_steps_is_the_random_init_encoder(shapes16):
+    from cookbook_lib.device import seed_everything
+    from cookbook_lib.evaluate import chance, embed, linear_probe
+    from cookbook_lib.methods import build
+
+    cfg = RunConfig(**{**TINY, "steps": 0, "device": "cpu"})
+    run = train(cfg, progress=False)
     assert run.history == [] and run.status == "ok"
-    assert 0 < run.metrics["linear_acc"] < 1
+    seed_everything(cfg.seed)
+    fresh = build(cfg.resolved(), shapes16.num_classes).eval()
+    trained, init = run.model.state_dict(), fresh.state_dict()
+    assert all(torch.equal(trained[k], init[k]) for k in init)  # not one step: weights and BN statistics as built
+    # its probe accuracy is that of the freshly built encoder's features (up to conv rounding:
+    # the run's model is channels_last), above chance: random conv features carry some shape
+    h_tr, h_te = embed(fresh.backbone, shapes16.train_images), embed(fresh.backbone, shapes16.test_images)
+    acc = linear_probe(h_tr, shapes16.train_labels, h_te, shapes16.test_labels)
+    assert run.metrics["linear_acc"] == pytest.approx(acc, abs=3 / len(shapes16.test_labels))
+    assert run.metrics["linear_acc"] > chance(shapes16.test_labels) + 0.01
 
 
 def test_supervised_learns_the_labels():
@@ -93,11 +109,10 @@ def test_every_backbone_trains_a_step():
         assert backbone("resnet18", 128, 16)(torch.rand(2, 3, 16, 16)).shape == (2, 128)
 
 
-def test_factor_probes_read_each_factor():
-    from cookbook_lib.data import load_dataset
+def test_factor_probes_read_each_factor(shapes16):
     from cookbook_lib.evaluate import factor_probes
 
-    d = load_dataset("shapes", 16, "cpu")
+    d = shapes16
     # raw pixels know the colour of the background (a large uniform region) very well
     x_tr = d.train_images[:2000].flatten(1).float() / 255
     x_te = d.test_images[:500].flatten(1).float() / 255
@@ -106,3 +121,78 @@ def test_factor_probes_read_each_factor():
     acc = factor_probes(x_tr, f_tr, x_te, f_te, steps=100)
     assert set(acc) == {"background", "shape"}
     assert acc["background"] > 0.6 > acc["shape"]
+
+
+# ---------------------------------------------------------------- Ctrl-C, stop() and log_fns
+@contextlib.contextmanager
+def no_escape():
+    """A KeyboardInterrupt that escapes train() would stop the whole test session: fail instead."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        pytest.fail("KeyboardInterrupt escaped train(): it should return the run with status 'interrupted'")
+
+
+def ctrl_c_at(step):
+    def callback(run, record):
+        if record["step"] == step:
+            raise KeyboardInterrupt
+    return callback
+
+
+def test_ctrl_c_returns_the_run_so_far_with_cheap_metrics():
+    cfg = RunConfig(**{**TINY, "steps": 40, "device": "cpu"})
+    with no_escape():
+        run = train(cfg, progress=False, callback=ctrl_c_at(8))
+    assert run.status == "interrupted" and "never cached" in run.message
+    assert [r["step"] for r in run.history] == [4, 8]
+    assert all(math.isfinite(r["loss"]) for r in run.history)
+    for k in ("rankme", "rankme_backbone", "embedding_std", "online_probe_acc"):
+        assert math.isfinite(run.metrics[k]), k
+    assert run.metrics["online_probe_acc"] == run.history[-1]["online_probe_acc"]
+    assert 1 <= run.metrics["rankme"] <= 16 + 1e-6
+    assert "linear_acc" not in run.metrics and "knn_acc" not in run.metrics  # no probe is fitted
+    assert run.model is not None and run.seconds > 0
+
+
+def test_stop_ends_the_run_after_the_current_step_and_log_fns_are_recorded():
+    calls = []
+
+    def stop():
+        calls.append(1)
+        return len(calls) >= 6  # checked after every step: True after step 6
+
+    cfg = RunConfig(**{**TINY, "steps": 40, "log_every": 2, "device": "cpu"})
+    with no_escape():
+        run = train(cfg, progress=False, stop=stop, log_fns={"z_norm": lambda model, z: z.norm(dim=1).mean()})
+    assert run.status == "interrupted" and len(calls) == 6
+    assert [r["step"] for r in run.history] == [2, 4, 6]
+    assert all(isinstance(r["z_norm"], float) and r["z_norm"] > 0 for r in run.history)
+    full = train(cfg, progress=False)  # the run not stopped: its first six steps were the same
+    assert [r["loss"] for r in full.history[:3]] == [r["loss"] for r in run.history]
+    with pytest.raises(ValueError, match="log_fns"):
+        train(cfg, progress=False, log_fns={"bad": 3})
+
+
+@pytest.mark.parametrize("progress", [False, True])
+def test_the_interrupted_message_counts_the_steps_taken(progress):
+    cfg = RunConfig(**{**TINY, "steps": 40, "device": "cpu"})
+    with no_escape():
+        run = train(cfg, progress=progress, callback=ctrl_c_at(8))
+    assert "stopped after 8 of 40 steps" in run.message, run.message
+
+
+def test_an_interrupted_run_is_not_cached_and_trains_again_later(runs_dir, monkeypatch):
+    cfg = RunConfig(**{**TINY, "device": "cpu"})
+    real, calls = cache.train, []
+    monkeypatch.setattr(cache, "train", lambda c, *a, **k: calls.append(c) or real(c, *a, **k))
+    with no_escape():
+        stopped = load_or_train(cfg, progress=False, callback=ctrl_c_at(4))
+        stopped_too = load_or_train(cfg, progress=False, stop=lambda: True)  # train_kw reach train
+    assert stopped.status == stopped_too.status == "interrupted"
+    assert [r["step"] for r in stopped.history] == [4] and len(stopped_too.history) == 0
+    assert not cache.run_path(cfg).exists() and not (runs_dir.exists() and list(runs_dir.iterdir()))
+    run = load_or_train(cfg, progress=False)  # trained, not loaded: nothing was stored
+    assert len(calls) == 3 and run.status == "ok" and [r["step"] for r in run.history] == [4, 8, 12]
+    assert [p.name for p in runs_dir.iterdir()] == [cache.run_path(cfg).name]
+    assert load_or_train(cfg, progress=False).history == run.history and len(calls) == 3  # now it is stored

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
 from ..device import pick_device
+from .files import load as load_files
+from .files import resize_uint8
 from .shapes import FACTOR_CLASSES, SHAPE_NAMES, make_shapes
 
 SHAPES_TRAIN, SHAPES_TEST = 8192, 2048  # images rendered for the shapes train / test splits
@@ -103,19 +104,6 @@ def data_root() -> Path:
     return Path.home() / ".cache" / "ssl_cookbook"
 
 
-def resize_uint8(images: torch.Tensor, size: int) -> torch.Tensor:
-    """Resize uint8 (N, C, H, W) images to size×size (antialiased), keep uint8 and 3 channels."""
-    if images.shape[1] == 1:
-        images = images.expand(-1, 3, -1, -1)
-    if images.shape[-1] == size and images.shape[-2] == size:
-        return images.contiguous()
-    out = []
-    for chunk in images.split(2048):
-        x = F.interpolate(chunk.float(), size=(size, size), mode="bilinear", antialias=True, align_corners=False)
-        out.append(x.round().clamp(0, 255).to(torch.uint8))
-    return torch.cat(out)
-
-
 def _digits(image_size: int):
     """scikit-learn's 1,797 handwritten 8×8 digits, split 1,437 / 360 with a fixed permutation."""
     from sklearn.datasets import load_digits
@@ -145,10 +133,8 @@ def _load(name: str, image_size: int, device: str, data_path: str) -> ImageData:
     if name == "digits":
         xtr, ytr, xte, yte, names = _digits(image_size)
     elif name in ("cifar10", "cifar100", "stl10", "imagefolder"):
-        from . import files
-
         root = Path(data_path).expanduser() if data_path else data_root()
-        xtr, ytr, xte, yte, names = files.load(name, root, image_size)
+        xtr, ytr, xte, yte, names = load_files(name, root, image_size)
     else:
         raise ValueError(f"unknown dataset {name!r}: choose shapes, digits, cifar10, cifar100, stl10 or imagefolder")
     return ImageData(name, xtr.to(device), ytr.to(device), xte.to(device), yte.to(device), tuple(names))

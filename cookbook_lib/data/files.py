@@ -11,10 +11,24 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
 _WHERE = ("Put it under the data root (the checkout's data/ folder by default), or point the COOKBOOK_DATA "
           "environment variable or the data_path knob at the folder that holds it.")
+
+
+def resize_uint8(images: torch.Tensor, size: int) -> torch.Tensor:
+    """Resize uint8 (N, C, H, W) images to size×size (antialiased), keep uint8 and 3 channels."""
+    if images.shape[1] == 1:
+        images = images.expand(-1, 3, -1, -1)
+    if images.shape[-1] == size and images.shape[-2] == size:
+        return images.contiguous()
+    out = []
+    for chunk in images.split(2048):
+        x = F.interpolate(chunk.float(), size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+        out.append(x.round().clamp(0, 255).to(torch.uint8))
+    return torch.cat(out)
 
 
 def _missing(path: Path, layout: str, source: str) -> FileNotFoundError:
@@ -31,7 +45,6 @@ def _unpickle(path: Path, layout: str, source: str) -> dict:
 
 def _from_rows(data, image_size: int) -> torch.Tensor:
     """CIFAR rows (N, 3072) = 1024 red, 1024 green, 1024 blue values, each plane row-major -> resized NCHW."""
-    from . import resize_uint8
 
     x = torch.from_numpy(np.asarray(data, dtype=np.uint8).reshape(-1, 3, 32, 32).copy())
     return resize_uint8(x, image_size)
@@ -75,7 +88,6 @@ def load_stl10(root: Path, image_size: int = 96):
     """STL-10 (Coates, Ng, Lee, "An Analysis of Single-Layer Networks in Unsupervised Feature Learning",
     AISTATS 2011): the labelled 5,000 train / 8,000 test 96×96 images, 10 classes (the unlabelled split is
     not read). Reads the binary version from `root/stl10_binary/`."""
-    from . import resize_uint8
 
     folder = Path(root) / "stl10_binary"
     layout = (f"  {folder}/\n    train_X.bin  train_y.bin\n    test_X.bin   test_y.bin\n    class_names.txt")
@@ -103,28 +115,45 @@ def _images_in(folder: Path) -> list:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTS)
 
 
-def _read(paths, image_size: int) -> torch.Tensor:
-    """Read images with PIL as RGB, center-crop to a square, resize (bilinear) to image_size×image_size."""
+def _read(paths, image_size: int, root: Path | None = None) -> torch.Tensor:
+    """Read images with PIL as RGB, center-crop to a square, resize (bilinear) to image_size×image_size.
+
+    A file PIL cannot decode (not an image, or truncated) raises a ValueError that names every
+    such file and says what to do, after all the files were tried (nothing is skipped: the
+    split and the labels stay those of the files in the folder)."""
     from PIL import Image
 
     out = np.empty((len(paths), image_size, image_size, 3), dtype=np.uint8)
+    bad = []
     for i, p in enumerate(paths):
-        with Image.open(p) as im:
-            im = im.convert("RGB")
-            w, h = im.size
-            s = min(w, h)
-            if w != h:
-                im = im.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s))
-            if s != image_size:
-                im = im.resize((image_size, image_size), Image.BILINEAR)
-            out[i] = np.asarray(im)
+        try:
+            with Image.open(p) as im:
+                im = im.convert("RGB")  # decodes the whole file: a truncated one fails here
+                w, h = im.size
+                s = min(w, h)
+                if w != h:
+                    im = im.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s))
+                if s != image_size:
+                    im = im.resize((image_size, image_size), Image.BILINEAR)
+                out[i] = np.asarray(im)
+        except Exception as e:  # noqa: BLE001 - PIL raises OSError, SyntaxError, ValueError, zlib.error ...
+            bad.append(f"  {p}: {type(e).__name__}: {e}")
+    if bad:
+        where = f" under {root}" if root is not None else ""
+        shown = "\n".join(bad[:20]) + (f"\n  ... and {len(bad) - 20} more" if len(bad) > 20 else "")
+        raise ValueError(f"imagefolder: {len(bad)} of {len(paths)} image files{where} could not be read "
+                         f"(not an image, or damaged / truncated):\n{shown}\n"
+                         f"Delete or replace {'it' if len(bad) == 1 else 'them'} (or move "
+                         f"{'it' if len(bad) == 1 else 'them'} out of the dataset folder), then load again.")
     return torch.from_numpy(out).permute(0, 3, 1, 2).contiguous()
 
 
 def load_imagefolder(root: Path, image_size: int = 64):
     """Your own images: `root/train/<class>/*` and `root/test/<class>/*` (or `val/`), or just
     `root/<class>/*`, split 80/20 per class with a fixed seed (0). Classes are sorted by folder name.
-    Images are center-cropped to a square and resized with PIL bilinear filtering."""
+    Images are center-cropped to a square and resized with PIL bilinear filtering.
+    A file with an image extension that PIL cannot decode (not an image, or truncated) is not
+    skipped: a ValueError names every such file and asks you to delete or replace it."""
     root = Path(root)
     layout = (f"  {root}/<class name>/*.png|jpg|jpeg|bmp|webp   (one sub-folder per class), or\n"
               f"  {root}/train/<class name>/*  and  {root}/test/<class name>/*  (or val/)")
@@ -151,10 +180,9 @@ def load_imagefolder(root: Path, image_size: int = 64):
     if len(names) < 2:
         raise ValueError(f"imagefolder {root}: found a single class {names}; need at least two class folders")
 
-    def stack(items):
-        return _read([p for p, _ in items], image_size), torch.tensor([c for _, c in items], dtype=torch.long)
-
-    return (*stack(tr), *stack(te), names)
+    x = _read([p for p, _ in tr + te], image_size, root)  # one pass: a bad file anywhere is reported with the others
+    y = torch.tensor([c for _, c in tr + te], dtype=torch.long)
+    return x[:len(tr)], y[:len(tr)], x[len(tr):], y[len(tr):], names
 
 
 LOADERS = {"cifar10": load_cifar10, "cifar100": load_cifar100, "stl10": load_stl10, "imagefolder": load_imagefolder}

@@ -7,7 +7,7 @@ stop-gradient of a method (SimSiam, BYOL, MoCo keys) is the method's choice.
 
 One module per family of the paper, all re-exported here (import from `cookbook_lib.losses`):
 
-- `contrastive` (§2.2): `nt_xent`, `dcl`, `info_nce`, `nnclr`, `nearest_neighbour`,
+- `contrastive` (§2.2): `nt_xent`, `dcl`, `info_nce`, `mocov3`, `nnclr`, `nearest_neighbour`,
   `supcon`, `triplet`, `nca`;
 - `unified` (§2.6): `unified_contrastive`, `UNIFIED_PRESETS`, `unified_preset`,
   `phi_log1p`, `phi_identity`, `psi_exp`, `psi_hinge`;
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from ._common import float32_loss, off_diagonal
 from .cca import barlow_twins, sinkhorn, swav, swav_views, vicreg, vicreg_terms, whiten, wmse
-from .contrastive import dcl, info_nce, nca, nearest_neighbour, nnclr, nt_xent, supcon, triplet
+from .contrastive import dcl, info_nce, mocov3, nca, nearest_neighbour, nnclr, nt_xent, supcon, triplet
 from .jepa import koleo, lejepa, random_directions, sigreg, sigreg_null
 from .distillation import byol, coding_rate, dino, dino_center_update, negative_cosine, simdino
 from .unified import (
@@ -39,7 +39,7 @@ from .unified import (
 )
 
 __all__ = [
-    "nt_xent", "dcl", "info_nce", "nnclr", "nearest_neighbour", "supcon", "triplet", "nca",
+    "nt_xent", "dcl", "info_nce", "mocov3", "nnclr", "nearest_neighbour", "supcon", "triplet", "nca",
     "unified_contrastive", "unified_preset", "UNIFIED_PRESETS", "UNIFIED_PHI", "UNIFIED_PSI",
     "phi_log1p", "phi_identity", "psi_exp", "psi_hinge",
     "negative_cosine", "byol", "dino", "dino_center_update", "simdino", "coding_rate",

@@ -1,4 +1,4 @@
-"""Contrastive criteria (§2.2 of the cookbook): NT-Xent (SimCLR), DCL, InfoNCE (MoCo),
+"""Contrastive criteria (§2.2 of the cookbook): NT-Xent (SimCLR), DCL, InfoNCE (MoCo), MoCo v3,
 NNCLR's nearest-neighbour InfoNCE, SupCon, triplet and NCA. The unified φ/ψ family of §2.6
 is in `unified.py`. Import them from `cookbook_lib.losses`."""
 from __future__ import annotations
@@ -126,6 +126,21 @@ def nca(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 1.0) -> torch.T
     logits = logits.masked_fill(self_mask, float("-inf"))
     targets = torch.arange(n, 2 * n, device=logits.device)
     return F.cross_entropy(logits, targets)
+
+
+@float32_loss
+def mocov3(q1: torch.Tensor, q2: torch.Tensor, k1: torch.Tensor, k2: torch.Tensor,
+           temperature: float = 0.2) -> torch.Tensor:
+    """MoCo v3's symmetric contrastive loss (Chen, Xie & He 2021, "An Empirical Study of Training
+    Self-Supervised Vision Transformers", arXiv 2104.02057): each view's queries against the
+    other view's keys, the other samples of the (global) batch as negatives, no queue:
+
+        loss = 2τ · [ info_nce(q1, k2, τ) + info_nce(q2, k1, τ) ],
+
+    the factor 2τ as in the official code (it keeps the gradient's scale independent of τ).
+    q1, q2: (N, D) predictions of the online branch; k1, k2: (N, D) keys from the momentum
+    encoder (the caller detaches them)."""
+    return 2 * temperature * (info_nce(q1, k2, temperature=temperature) + info_nce(q2, k1, temperature=temperature))
 
 
 @float32_loss

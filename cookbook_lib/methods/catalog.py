@@ -29,6 +29,7 @@ FAMILIES = {
     "distillation": "self-distillation (§2.3): predict a teacher's output; asymmetry prevents collapse",
     "cca": "canonical correlation (§2.4): decorrelate or whiten the embedding's dimensions",
     "pretext": "pretext tasks and masked modelling (§2.1, §2.5): predict what was taken away",
+    "jepa": "joint-embedding predictive (after the cookbook): predict in embedding space, regularise its distribution",
     "supervised": "the labelled baseline",
 }
 
@@ -82,6 +83,9 @@ CATALOG: dict[str, MethodInfo] = {r.name: r for r in (
     _row("moco", "contrastive", "He et al. 2019, arXiv 1911.05722", (_T, "queue_size") + TEACHER,
          {_T: 0.2, "queue_size": 1024}, {_T: "MoCo v2 uses 0.2", "queue_size": "a queue that fits shapes' 8,192 images"},
          negatives=True, collapse=(_T, "queue_size", "ema_momentum", "lr"), dimensional=(_T, "embedding_dim")),
+    _row("mocov3", "contrastive", "Chen, Xie & He 2021, arXiv 2104.02057", (_T,) + TEACHER + PREDICTOR, {_T: 0.2},
+         {_T: "MoCo v3 uses 0.2"}, negatives=True, collapse=(_T, "ema_momentum", "predictor_depth", "lr"),
+         dimensional=(_T, "embedding_dim")),
     _row("supcon", "contrastive", "Khosla et al. 2020, arXiv 2004.11362", (_T,), {_T: 0.1},
          {_T: "SupCon uses 0.1"}, negatives=True, collapse=(_T, "batch_size", "lr")),
     # --- self-distillation (methods/distillation.py)
@@ -128,6 +132,10 @@ CATALOG: dict[str, MethodInfo] = {r.name: r for r in (
          {"lr": 1e-3, "weight_decay": 0.05, "mask_ratio": 0.75},
          {"lr": "lowered from the shared row for the tiny ViT", "weight_decay": "MAE pre-trains with AdamW, wd 0.05",
           "mask_ratio": "MAE's 75 %"}, embedding="representation"),
+    # --- after the cookbook (methods/jepa.py)
+    _row("lejepa", "jepa", "Balestriero & LeCun 2025, arXiv 2511.08544",
+         ("sigreg_lambda", "sigreg_slices", "sigreg_t_max", "sigreg_knots"), multi_crop=True,
+         collapse=("sigreg_lambda", "lr"), dimensional=("sigreg_lambda", "sigreg_slices", "embedding_dim")),
     # --- the labelled baseline (methods/supervised.py)
     _row("supervised", "supervised", "cross-entropy on the labels", embedding="representation"),
 )}

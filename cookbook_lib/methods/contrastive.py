@@ -1,4 +1,4 @@
-"""Contrastive methods (§2.2 of the cookbook): SimCLR, DCL, NNCLR, MoCo, SupCon.
+"""Contrastive methods (§2.2 of the cookbook): SimCLR, DCL, NNCLR, MoCo, MoCo v3, SupCon.
 
 Each pulls the two views of an image together and pushes other images apart; they differ
 in what counts as the positive (the other view, its nearest neighbour in a queue, any image
@@ -98,6 +98,36 @@ class MoCo(TeacherStudent):
         return loss, h1, q1
 
 
+class MoCoV3(TeacherStudent):
+    """MoCo v3 (Chen, Xie & He 2021, "An Empirical Study of Training Self-Supervised Vision
+    Transformers", arXiv 2104.02057).
+
+    Queries: backbone → projector → predictor (`predictor_depth`, `predictor_width`, lr ×
+    `predictor_lr_mult`). Keys: an EMA copy of backbone → projector (`ema_momentum`,
+    `ema_schedule`; MoCo v3 moves it from 0.99 to 1 with `ema_schedule="cosine"`). The loss
+    (`losses.mocov3`) contrasts each view's queries with the other view's keys over the
+    global batch, at `temperature`; no queue.
+    """
+
+    def __init__(self, config, num_classes: int):
+        super().__init__(config, num_classes)
+        d = self.embedding_dim
+        self.predictor = mlp(d, config.predictor_depth, config.predictor_width, d)
+        self.make_teacher(("backbone", "projector"))
+
+    def lr_mults(self) -> dict:
+        return {"predictor.": self.config.predictor_lr_mult}
+
+    def loss(self, views, labels):
+        student = encode_views(lambda x: (lambda h: (h, self.projector(h)))(self.backbone(x)), views[:2])
+        k1, k2 = self.targets(lambda net, x: net("projector")(net("backbone")(x)), views[:2],
+                              [z for _, z in student])
+        (h1, z1), (_, z2) = student
+        q1, q2 = self.predictor(z1), self.predictor(z2)
+        loss = losses.mocov3(gather(q1), gather(q2), gather(k1), gather(k2), self.config.temperature)
+        return loss, h1, z1
+
+
 class SupCon(Method):
     """SupCon (Khosla et al. 2020, arXiv 2004.11362): contrastive learning with the labels
     deciding the positives (`losses.supcon`): every image of the same class is pulled
@@ -121,4 +151,4 @@ class SupCon(Method):
         return losses.supcon(gather(z[:n]), gather(z[n:]), gather(labels), self.config.temperature), h[:n], z[:n]
 
 
-CONTRASTIVE_METHODS = {"simclr": SimCLR, "dcl": DCL, "nnclr": NNCLR, "moco": MoCo, "supcon": SupCon}
+CONTRASTIVE_METHODS = {"simclr": SimCLR, "dcl": DCL, "nnclr": NNCLR, "moco": MoCo, "mocov3": MoCoV3, "supcon": SupCon}

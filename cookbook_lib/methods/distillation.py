@@ -56,9 +56,9 @@ class DirectPredictor(nn.Module):
             z = gather(z.detach().float())  # the global batch under torchrun
             self.corr.mul_(self.RHO).add_(z.T @ z / len(z), alpha=1 - self.RHO)
             # float64 on a CPU copy (MPS has no float64; a d×d eigh is cheap there)
-            s, u = torch.linalg.eigh(self.corr.to("cpu", torch.float64))
+            s, u = torch.linalg.eigh(self.corr.cpu().double())  # off the device first, then float64
             p = (s.clamp_min(0) / s.max().clamp_min(1e-12)).sqrt() + self.EPS
-            self.weight.copy_(((u * p) @ u.T).to(self.weight.device))
+            self.weight.copy_(((u * p) @ u.T).to(self.weight.device, self.weight.dtype))
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         if self.training:
