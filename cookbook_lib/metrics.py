@@ -117,6 +117,42 @@ def uniformity(z: torch.Tensor, t: float = 2) -> float:
     return float(torch.logsumexp(-t * d2, 0) - math.log(d2.numel()))
 
 
+def lidar(z: torch.Tensor, delta: float = 1e-4, eps: float = 1e-7) -> float:
+    """LiDAR: the effective rank of the linear-discriminant matrix of the SSL task (Thilak et
+    al. 2024, "LiDAR: Sensing Linear Probing Performance in Joint Embedding SSL
+    Architectures", ICLR, arXiv 2312.04000).
+
+    z: (n, q, D): the embeddings of q augmented views of each of n samples (each sample is a
+    "class" of the surrogate task). With μ_i the mean over sample i's views and μ the mean of
+    the μ_i:
+
+        Σ_b = 1/(n − 1) Σ_i (μ_i − μ)(μ_i − μ)ᵀ,
+        Σ_w = 1/(n (q − 1)) Σ_i Σ_j (z_ij − μ_i)(z_ij − μ_i)ᵀ + δ I,
+        LiDAR = exp(−Σ_k p_k log p_k),  p_k = λ_k / Σλ + ε,  λ: eigenvalues of Σ_w^{−1/2} Σ_b Σ_w^{−1/2}.
+
+    Like RankMe, from 1 to D; unlike it, directions in which the views of one sample vary as
+    much as different samples do (noise the task cannot use) count for little. NaN for
+    NaN/inf; needs n ≥ 2 and q ≥ 2."""
+    z = z.detach().cpu().double()
+    if z.dim() != 3 or z.shape[0] < 2 or z.shape[1] < 2:
+        raise ValueError(f"lidar: z must be (n ≥ 2 samples, q ≥ 2 views, D), got shape {tuple(z.shape)}")
+    if not torch.isfinite(z).all():
+        return float("nan")
+    n, q, d = z.shape
+    mu_i = z.mean(1)
+    db = mu_i - mu_i.mean(0)
+    sigma_b = db.T @ db / (n - 1)
+    dw = (z - mu_i[:, None]).reshape(n * q, d)
+    sigma_w = dw.T @ dw / (n * (q - 1)) + delta * torch.eye(d, dtype=z.dtype)
+    w_val, w_vec = torch.linalg.eigh(sigma_w)
+    inv_sqrt = (w_vec * w_val.clamp_min(1e-12).rsqrt()) @ w_vec.T
+    lam = torch.linalg.eigvalsh(inv_sqrt @ sigma_b @ inv_sqrt).clamp_min(0)
+    if lam.sum() <= 0:
+        return 1.0
+    p = lam / lam.sum() + eps
+    return float(torch.exp(-(p * p.log()).sum()))
+
+
 def summarize(z: torch.Tensor) -> dict:
     """The collapse dashboard's numbers for one embedding matrix."""
     return dict(rankme=rankme(z), embedding_std=embedding_std(z), alpha_req=alpha_req(z))

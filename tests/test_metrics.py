@@ -1,6 +1,7 @@
 """Metrics on constructed matrices whose answer is known."""
 import math
 
+import pytest
 import torch
 
 from cookbook_lib import metrics
@@ -61,3 +62,24 @@ def test_singular_values_sorted_and_centred():
     assert (s[:-1] >= s[1:]).all()
     assert s[0] < 30  # without centring the mean would give ~100·√3000
     assert metrics.singular_values(z, center=False)[0] > 1000
+
+
+def test_lidar_counts_directions_that_tell_samples_apart_not_view_noise():
+    from cookbook_lib.metrics import lidar
+    g = torch.Generator().manual_seed(0)
+    n, q, d = 200, 4, 16
+    # samples differ in the first 4 dims; the views differ (noise) in all 16
+    centres = torch.zeros(n, 1, d)
+    centres[:, :, :4] = torch.randn(n, 1, 4, generator=g) * 3
+    views = centres + 0.3 * torch.randn(n, q, d, generator=g)
+    got = lidar(views)
+    assert 3.0 < got < 5.0, got  # about the 4 informative directions ...
+    from cookbook_lib.metrics import rankme
+    assert rankme(views.reshape(n * q, d)) > 8  # ... where RankMe also counts the noise
+    # a hand-checkable case: two informative directions of equal spread, isotropic noise
+    two = torch.zeros(n, 1, d)
+    two[:, :, :2] = torch.randn(n, 1, 2, generator=g)
+    assert lidar(two + 0.1 * torch.randn(n, q, d, generator=g)) == pytest.approx(2.0, abs=0.3)
+    assert math.isnan(lidar(torch.full((3, 2, 4), float("nan"))))
+    with pytest.raises(ValueError, match="q ≥ 2"):
+        lidar(torch.randn(10, 1, 4))
