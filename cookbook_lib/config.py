@@ -102,6 +102,8 @@ class RunConfig:
     student_temp: float = knob(0.1, "DINO: softmax temperature of the student", range=(0.01, 10.0), log=True)
     teacher_temp: float = knob(0.04, "DINO: softmax temperature of the teacher (below student_temp: sharpening)", range=(0.005, 10.0), log=True,
                        hint='keep it below student_temp (sharpening), 0.04–0.07 is usual')
+    koleo_weight: float = knob(0.0, "DINO: weight of DINOv2's KoLeo term, which spreads the representations of the large views apart (DINOv2: 0.1); 0 = off", range=(0.0, 10.0),
+                       hint="a KoLeo term (DINOv2 uses 0.1) spreads the representations apart")
     center_momentum: float = knob(0.9, "DINO: EMA momentum of the teacher centre", range=(0.0, 1.0), stops=[0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 1.0], hint='0.9 is usual; a centre that follows the batch too fast or slow unbalances the teacher')
     # canonical correlation
     sim_coeff: float = knob(25.0, "VICReg: weight of the invariance term (MSE between the views)", range=(0.0, 1000.0),

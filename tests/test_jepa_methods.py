@@ -42,3 +42,23 @@ def test_lejepa_directions_come_from_the_run_generator():
     torch.rand(100)
     b = train(cfg, progress=False)
     assert [r["loss"] for r in a.history] == pytest.approx([r["loss"] for r in b.history], rel=1e-6)
+
+
+def test_dino_koleo_weight_adds_the_koleo_term_of_the_large_views():
+    from cookbook_lib import losses
+    from cookbook_lib.methods import build
+    cfg = RunConfig(method="dino", image_size=16, representation_dim=32, projector_width=64, embedding_dim=16,
+                    num_prototypes=32, ema_momentum=0.0, stop_gradient=True)
+    g = torch.Generator().manual_seed(0)
+    views = [torch.rand(16, 3, 16, 16, generator=g) for _ in range(2)]
+    labels = torch.zeros(16, dtype=torch.long)
+    torch.manual_seed(0)
+    plain = build(cfg, 6)
+    torch.manual_seed(0)
+    spread = build(cfg.replace(koleo_weight=0.5), 6)
+    spread.load_state_dict(plain.state_dict())
+    base, h, _ = plain.loss(views, labels)
+    with_koleo, _, _ = spread.loss(views, labels)
+    h1, h2 = plain.backbone(torch.cat(views)).chunk(2)  # one batch, as the method encodes them
+    expected = 0.5 * (losses.koleo(h1) + losses.koleo(h2)) / 2
+    assert float(with_koleo - base) == pytest.approx(float(expected), rel=1e-4)

@@ -97,7 +97,7 @@ CATALOG: dict[str, MethodInfo] = {r.name: r for r in (
          collapse=("stop_gradient", "predictor_depth", "predictor_lr_mult", "lr"),
          dimensional=("predictor_depth", "predictor_lr_mult", "projector_width", "embedding_dim")),
     _row("dino", "distillation", "Caron et al. 2021, arXiv 2104.14294",
-         TEACHER + ("dino_center", "student_temp", "teacher_temp", "center_momentum", "num_prototypes"),
+         TEACHER + ("dino_center", "student_temp", "teacher_temp", "center_momentum", "num_prototypes", "koleo_weight"),
          multi_crop=True, collapse=("dino_center", "teacher_temp", "center_momentum", "ema_momentum", "stop_gradient"),
          dimensional=("num_prototypes", "teacher_temp", "dino_center", "projector_width"),
          diverged=("teacher_temp", "ema_momentum")),

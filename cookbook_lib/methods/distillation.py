@@ -130,7 +130,9 @@ class DINO(TeacherStudent):
     ẑ·ŵ_k). The teacher's logits are centred (`dino_center`, an EMA of their batch mean with
     `center_momentum`) and sharpened (`teacher_temp` < `student_temp`); the student matches
     them by cross-entropy (`losses.dino`). Without centring one prototype wins for every
-    image: collapse.
+    image: collapse. `koleo_weight` > 0 adds DINOv2's KoLeo term (Oquab et al. 2023, arXiv
+    2304.07193; `losses.koleo`) on the representations of the two large views, which spreads
+    them apart (DINOv2 uses 0.1).
     """
 
     def __init__(self, config, num_classes: int):
@@ -165,6 +167,8 @@ class DINO(TeacherStudent):
         student = encode_views(lambda x: self.forward_with(lambda n: getattr(self, n), x), views)
         teacher = [t[2] for t in self.targets(self.forward_with, views[:2], student)]
         loss = losses.dino([s[2] for s in student], teacher, self.center, cfg.student_temp, cfg.teacher_temp)
+        if cfg.koleo_weight > 0:  # DINOv2's spreading term on the large views' representations
+            loss = loss + cfg.koleo_weight * torch.stack([losses.koleo(gather(s[0])) for s in student[:2]]).mean()
         if cfg.dino_center:
             # the centre is the mean over the global batch under torchrun
             self.center.copy_(losses.dino_center_update(self.center, [gather(t) for t in teacher], cfg.center_momentum))
