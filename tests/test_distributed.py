@@ -22,6 +22,11 @@ TINY = dict(dataset="shapes", image_size=16, batch_size=32, steps=4, log_every=1
             warmup=0.0)
 
 
+# LeJEPA: every process draws the same SIGReg directions and the statistic is the global
+# batch's; MoCo v3: keys gathered over the processes, an EMA teacher and a predictor
+METHODS = ["simclr", "vicreg", "barlow_twins", "lejepa", "mocov3"]
+
+
 def _launch(configs, out, nproc):
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     env.pop("WORLD_SIZE", None)
@@ -36,11 +41,11 @@ def _launch(configs, out, nproc):
 @pytest.fixture(scope="module")
 def one_and_two(tmp_path_factory):
     d = tmp_path_factory.mktemp("dist")
-    configs = [dict(TINY, method=m) for m in ("simclr", "vicreg", "barlow_twins")]
+    configs = [dict(TINY, method=m) for m in METHODS]
     return configs, _launch(configs, d / "one.pt", 1), _launch(configs, d / "two.pt", 2)
 
 
-@pytest.mark.parametrize("i", [0, 1, 2], ids=["simclr", "vicreg", "barlow_twins"])
+@pytest.mark.parametrize("i", range(len(METHODS)), ids=METHODS)
 def test_two_processes_follow_the_one_process_trajectory(one_and_two, i):
     configs, one, two = one_and_two
     a, b = one[i], two[i]

@@ -119,11 +119,15 @@ class MoCoV3(TeacherStudent):
         return {"predictor.": self.config.predictor_lr_mult}
 
     def loss(self, views, labels):
-        student = encode_views(lambda x: (lambda h: (h, self.projector(h)))(self.backbone(x)), views[:2])
+        def online(x):  # both views in one batch, as every method here encodes them
+            h = self.backbone(x)
+            z = self.projector(h)
+            return h, z, self.predictor(z)
+
+        student = encode_views(online, views[:2])
         k1, k2 = self.targets(lambda net, x: net("projector")(net("backbone")(x)), views[:2],
-                              [z for _, z in student])
-        (h1, z1), (_, z2) = student
-        q1, q2 = self.predictor(z1), self.predictor(z2)
+                              [s[1] for s in student])
+        (h1, z1, q1), (_, _, q2) = student
         loss = losses.mocov3(gather(q1), gather(q2), gather(k1), gather(k2), self.config.temperature)
         return loss, h1, z1
 
