@@ -5,11 +5,13 @@ and waiting in memory. `train()` adds per-step batch slicing, on-device augmenta
 online probe, and the logging steps (RankMe, embedding std, probe accuracy). Target: the
 loop reaches >= 90 % of the bare step's throughput.
 
-    python benchmarks/loop_efficiency.py [--steps 120] [--batch-size 128] [--method simclr]
+    python benchmarks/loop_efficiency.py [--steps 120] [--batch-size 128] [--method simclr] [--repeats 3]
 
-The last line printed is `loop_efficiency=<ratio>`.
+The two are measured alternately `--repeats` times (a busy machine slows both alike) and the
+ratio of the medians is reported; the last line printed is `loop_efficiency=<ratio>`.
 """
 import argparse
+import statistics
 import time
 
 import torch
@@ -60,15 +62,20 @@ def main():
     p.add_argument("--batch-size", type=int, default=RunConfig().batch_size)
     p.add_argument("--method", default="simclr")
     p.add_argument("--log-every", type=int, default=25)
+    p.add_argument("--repeats", type=int, default=3)
     args = p.parse_args()
     cfg = RunConfig(method=args.method, steps=args.steps, batch_size=args.batch_size,
                     log_every=args.log_every).resolved()
     print(f"device={pick_device(cfg.device)} threads={torch.get_num_threads()} method={cfg.method} "
           f"batch={cfg.batch_size} steps={cfg.steps} log_every={cfg.log_every}")
-    bare = bare_step_seconds(cfg, args.steps)
     train(cfg.replace(steps=10), progress=False)  # warm up (dataset in memory, kernels)
-    run = train(cfg, progress=False)
-    loop = run.seconds / cfg.steps
+    bares, loops = [], []
+    for r in range(args.repeats):
+        bares.append(bare_step_seconds(cfg, args.steps))
+        loops.append(train(cfg, progress=False).seconds / cfg.steps)
+        print(f"repeat {r}: bare {bares[-1] * 1000:.1f} ms, loop {loops[-1] * 1000:.1f} ms, "
+              f"ratio {bares[-1] / loops[-1]:.3f}", flush=True)
+    bare, loop = statistics.median(bares), statistics.median(loops)
     print(f"bare model step: {bare * 1000:.1f} ms  ({cfg.batch_size / bare:.0f} images/s)")
     print(f"train() loop:    {loop * 1000:.1f} ms  ({cfg.batch_size / loop:.0f} images/s)")
     print(f"loop_efficiency={bare / loop:.3f}")

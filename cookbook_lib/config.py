@@ -195,8 +195,11 @@ class RunConfig:
 
     def ignored_knobs(self) -> list[str]:
         """Knobs set away from their default that this config's method does not read."""
+        def auto(k, v):  # what resolve() fills in is not the user's choice
+            return k in AUTO_KNOBS and v == catalog.auto_value(self.method, k, self.batch_size)
         return [f.name for f in dataclasses.fields(self)
-                if getattr(self, f.name) != f.default and not catalog.reads(self.method, f.name, self.backbone)]
+                if getattr(self, f.name) != f.default and not auto(f.name, getattr(self, f.name))
+                and not catalog.reads(self.method, f.name, self.backbone)]
 
     def warn_ignored(self, stacklevel: int = 3) -> None:
         """Warn (UserWarning) about `ignored_knobs()`: they change nothing for this method."""

@@ -124,6 +124,8 @@ def test_ignored_knobs_are_listed_and_warned_about():
         cfg.warn_ignored()
     assert RunConfig(method="simclr", temperature=0.5).ignored_knobs() == []
     assert RunConfig(method="mae", backbone="resnet18").ignored_knobs() == ["backbone"]
+    for m in ("simclr", "byol", "mae", "wmse"):  # a resolved config is not the user's choice
+        assert RunConfig(method=m).resolved().ignored_knobs() == [], m
 
 
 def test_numbers_are_normalised_so_equal_values_are_one_run():
