@@ -34,21 +34,18 @@
 # ## Setup
 
 # %%
-import os
-
 import torch
 
 from cookbook_lib import RunConfig, load_or_train, plots, train
 from cookbook_lib.augment import multi_crop
 from cookbook_lib.data import load_dataset
-from cookbook_lib.device import pick_device
+from cookbook_lib.notebook import Table, setup, std_ratio
 
-torch.manual_seed(0)
-print("device:", pick_device(), "| torch", torch.__version__, "| threads:", torch.get_num_threads())
+env = setup(seed=0)
 
 # %% tags=["parameters"]
 # Quick mode (COOKBOOK_QUICK=1, set by the tests) trains a short run; the full run is longer.
-QUICK = os.environ.get("COOKBOOK_QUICK") == "1"
+QUICK = env.quick
 STEPS = 250 if QUICK else 1500  # optimiser steps of SimCLR (batch 128, two views each)
 SEED = 0
 
@@ -60,7 +57,7 @@ SEED = 0
 # only use it afterwards to *measure* what the encoder learned.
 
 # %%
-data = load_dataset("shapes", 32, str(pick_device()))
+data = load_dataset("shapes", 32)
 print(data)
 plots.image_grid(data.train_images[:24], nrow=12, titles=[data.class_names[int(y)] for y in data.train_labels[:24]],
                  title="shapes: the label is the shape; colour, size, position and rotation are nuisances")
@@ -114,21 +111,19 @@ plots.history([run])
 # ## Did SSL learn something? The linear probe
 #
 # Freeze the encoder, embed the train and test images, and fit a linear classifier on the
-# representations. The same probe on the random-init encoder is the bar to clear.
+# representations. The same probe on the random-init encoder is the bar to clear. The table's
+# `std_ratio` is the embedding std × √d: about 1 when healthy, 0 when collapsed.
 
 # %%
-rows = {"random init": random_init.metrics, "SimCLR": run.metrics}
-print(f"{'':12s} {'linear acc':>10s} {'kNN acc':>8s} {'RankMe':>7s} {'emb. std':>9s}")
-for name, m in rows.items():
-    print(f"{name:12s} {m['linear_acc']:10.3f} {m['knn_acc']:8.3f} {m['rankme']:7.1f} {m['embedding_std']:9.3f}")
 gain = run.metrics["linear_acc"] - random_init.metrics["linear_acc"]
 print(f"SimCLR beats random init by {100 * gain:.1f} points of linear-probe accuracy (chance: {1 / data.num_classes:.2f})")
+Table.of({"random init": random_init, "SimCLR": run}, ["linear_acc", "knn_acc", "rankme", "std_ratio"])
 
 # %%
 # What this chapter teaches, checked: SSL features beat random-init features by 10+ points,
 # and the run did not collapse.
 assert gain >= 0.10, gain
-assert run.metrics["embedding_std"] > 0.5 / run.model.embedding_dim ** 0.5
+assert std_ratio(run) > 0.5  # embedding std × √d: 1 = spread over all directions, 0 = collapsed
 assert run.metrics["rankme"] > 5
 
 # %% [markdown]

@@ -36,8 +36,6 @@
 # ## Setup
 
 # %%
-import dataclasses
-import os
 import time
 
 import matplotlib.pyplot as plt
@@ -46,18 +44,18 @@ import torch
 
 from cookbook_lib import RunConfig, load_or_train
 from cookbook_lib.data import load_dataset
-from cookbook_lib.device import pick_device, seed_everything
+from cookbook_lib.device import seed_everything
 from cookbook_lib.evaluate import linear_probe
 from cookbook_lib.methods import build
-from cookbook_lib.train import Run
+from cookbook_lib.notebook import Table, setup
+from cookbook_lib.runs import Run
 
-torch.manual_seed(0)
-print("device:", pick_device(), "| torch", torch.__version__, "| threads:", torch.get_num_threads())
+env = setup(seed=0)
 
 # %% tags=["parameters"]
 # Quick mode (COOKBOOK_QUICK=1, set by the tests) trains short runs and draws fewer label subsets:
 # about 1 min on a 2-core CPU; full mode about 10 min there, a minute or two on a GPU.
-QUICK = os.environ.get("COOKBOOK_QUICK") == "1"
+QUICK = env.quick
 SSL_STEPS = 200 if QUICK else 1500      # SimCLR pretraining steps (batch 128, two views each)
 SUP_STEPS = 100 if QUICK else 400       # steps of each supervised-from-scratch run
 LABELS_PER_CLASS = (1, 5, 20, 100)      # the few-label regimes; "all" (≈1,365 per class) is added
@@ -85,7 +83,7 @@ SEED = 0
 # | supervised network from scratch | no | yes, to train every layer |
 
 # %%
-data = load_dataset("shapes", 32, str(pick_device()))
+data = load_dataset("shapes", 32)
 print(data)
 print("train images per class:", torch.bincount(data.train_labels).tolist())
 
@@ -95,11 +93,8 @@ def labelled_subset(labels: torch.Tensor, per_class: int, draw: int) -> torch.Te
 
     The draw is seeded by (per_class, draw), so every contestant gets the same labelled images."""
     g = torch.Generator().manual_seed(1000 * per_class + draw)
-    picks = []
-    for c in range(int(labels.max()) + 1):
-        pool = (labels == c).nonzero().squeeze(1).cpu()
-        picks.append(pool[torch.randperm(len(pool), generator=g)[:per_class]])
-    return torch.cat(picks).to(labels.device)
+    pools = [(labels == c).nonzero().squeeze(1).cpu() for c in range(int(labels.max()) + 1)]
+    return torch.cat([pool[torch.randperm(len(pool), generator=g)[:per_class]] for pool in pools]).to(labels.device)
 
 
 # %% [markdown]
@@ -122,12 +117,9 @@ ssl
 # %%
 seed_everything(SEED)
 random_init = Run(config.resolved().replace(steps=0), name="random init",
-                  model=build(config.resolved(), data.num_classes).to(pick_device()).eval())
-features = {}
-for name, run in (("SimCLR", ssl), ("random init", random_init)):
-    h_train, _ = run.embed(data.train_images)
-    h_test, _ = run.embed(data.test_images)
-    features[name] = (h_train, h_test)
+                  model=build(config.resolved(), data.num_classes).to(env.device).eval())
+features = {name: (run.embed(data.train_images)[0], run.embed(data.test_images)[0])
+            for name, run in (("SimCLR", ssl), ("random init", random_init))}
 print({name: tuple(f[0].shape) for name, f in features.items()})
 
 # %% [markdown]
@@ -160,24 +152,17 @@ print(f"{2 * len(LABELS_PER_CLASS) * PROBE_DRAWS + 1} probes in {time.perf_count
 # long way), for `SUP_STEPS` steps. To score it exactly like the SSL encoder we fit the same
 # linear probe on its representation with the same labels (within a point of its own
 # classification head with few labels, better than it with more). Each run costs a few
-# seconds on a CPU in quick mode; we store them next to the other runs so re-opening the
-# chapter is instant.
-
+# seconds on a CPU in quick mode; we store them next to the other runs (`data.subset` names
+# each labelled subset in the cache) so re-opening the chapter is instant.
 
 # %%
-def load_or_train_on_subset(cfg: RunConfig, per_class: int, draw: int) -> Run:
-    """`load_or_train` on `per_class` labelled images per class (draw `draw`); `data_key`
-    names the subset in the cache file name."""
-    idx = labelled_subset(data.train_labels, per_class, draw)
-    subset = dataclasses.replace(data, train_images=data.train_images[idx], train_labels=data.train_labels[idx],
-                                 train_factors={})
-    return load_or_train(cfg, progress=False, data=subset, data_key=f"{per_class}perclass-draw{draw}")
-
-
 start = time.perf_counter()
 sup_config = config.replace(method="supervised", steps=SUP_STEPS, temperature=None)
+sup_runs = {(k, d): load_or_train(sup_config, progress=False,
+                                  data=data.subset(labelled_subset(data.train_labels, k, d), f"{k}perclass-draw{d}"))
+            for k in LABELS_PER_CLASS for d in range(SUP_DRAWS)}
 for k in LABELS_PER_CLASS:
-    acc["supervised"][k] = [load_or_train_on_subset(sup_config, k, d).metrics["linear_acc"] for d in range(SUP_DRAWS)]
+    acc["supervised"][k] = [sup_runs[k, d].metrics["linear_acc"] for d in range(SUP_DRAWS)]
 if not QUICK:  # with every label the supervised net is the ceiling (about 1 min more on a CPU)
     acc["supervised"][ALL] = [load_or_train(sup_config).metrics["linear_acc"]]
 print(f"{len(LABELS_PER_CLASS) * SUP_DRAWS} supervised runs in {time.perf_counter() - start:.1f} s")
@@ -211,18 +196,13 @@ plt.show()
 
 # %%
 mean = {name: {k: float(np.mean(v)) for k, v in by_k.items()} for name, by_k in acc.items()}
-print(f"{'labels/class':>12s} " + " ".join(f"{name:>12s}" for name in acc))
-for k in ticks:
-    print(f"{k if k != ALL else 'all':>12} " + " ".join(f"{mean[n].get(k, float('nan')):12.3f}" for n in acc))
+Table([{"labels/class": k if k != ALL else "all", **{n: mean[n].get(k, float("nan")) for n in acc}} for k in ticks])
 
 # %%
 # What this chapter teaches, checked. With few labels (1 and 5 per class) SimCLR features beat a
 # network trained from scratch on the same labels; at 5 per class they also clearly beat random
 # features; with all labels, SSL features beat random ones by a wide margin. (At 1 label per class
 # every contestant is close to chance in quick mode, so we only ask SSL to be ahead on the sum.)
-for k in (1, 5):
-    print(f"k={k}: SimCLR {mean['SimCLR'][k]:.3f} vs random init {mean['random init'][k]:.3f} "
-          f"vs supervised {mean['supervised'][k]:.3f}")
 lead = sum(mean["SimCLR"][k] - mean["supervised"][k] for k in (1, 5))
 print(f"SimCLR's lead over supervised, summed over k=1 and k=5: {lead:.3f} (asserted > 0.03)")
 print(f"k=5 leads: over supervised {mean['SimCLR'][5] - mean['supervised'][5]:.3f} (> 0.02), "
@@ -270,7 +250,7 @@ assert mean["SimCLR"][ALL] > mean["random init"][ALL] + 0.10
 #   this book, sort them into a few families.
 
 # %%
-sup_seconds = [load_or_train_on_subset(sup_config, k, 0).seconds for k in LABELS_PER_CLASS]
+sup_seconds = [sup_runs[k, 0].seconds for k in LABELS_PER_CLASS]
 print(f"SimCLR pretraining: {ssl.seconds:.1f} s for {SSL_STEPS} steps "
       f"({2 * config.batch_size * SSL_STEPS:,} views seen)")
 print("supervised from scratch: " + ", ".join(f"{k}/class {s:.1f} s" for k, s in zip(LABELS_PER_CLASS, sup_seconds)))

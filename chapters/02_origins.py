@@ -54,25 +54,22 @@
 
 # %%
 import math
-import os
 import time
 
 import torch
 
 from cookbook_lib import RunConfig, load_or_train, plots
 from cookbook_lib.data import load_dataset
-from cookbook_lib.device import pick_device
 from cookbook_lib.methods.pretext import jigsaw_permutations, patch_mask
-from cookbook_lib.train import Run
+from cookbook_lib.notebook import Table, setup
 
-torch.manual_seed(0)
-print("device:", pick_device(), "| torch", torch.__version__, "| threads:", torch.get_num_threads())
+env = setup(seed=0)
 
 # %% tags=["parameters"]
 # Quick mode (COOKBOOK_QUICK=1, set by the tests) trains short runs on smaller images and a
 # subset of shapes (about 1 min on a 2-core CPU); full mode uses the budget of benchmarks/RESULTS.md
 # (300 steps, batch 128, 32 px, all of shapes: about 12 min on a 2-core CPU, a minute or two on a GPU).
-QUICK = os.environ.get("COOKBOOK_QUICK") == "1"
+QUICK = env.quick
 IMAGE_SIZE = 24 if QUICK else 32        # pixels a side (jigsaw tiles are a third of it)
 BATCH = 64 if QUICK else 128            # images per step
 STEPS = 100 if QUICK else 300           # the same budget for every method
@@ -98,7 +95,7 @@ SEED = 0
 #   pulls the pair together and pushes the other $2N-2$ views of the batch away.
 
 # %%
-data = load_dataset("shapes", IMAGE_SIZE, str(pick_device())).head(N_TRAIN, N_TEST)
+data = load_dataset("shapes", IMAGE_SIZE).head(N_TRAIN, N_TEST)
 print(data)
 
 x = data.train_images[:4]
@@ -123,43 +120,32 @@ plots.image_grid(grid, nrow=len(columns), titles=names * len(x), title="what the
 # ## Same budget, four methods
 #
 # Every method trains the same convnet for `STEPS` steps of `BATCH` images, with its
-# calibrated defaults (`METHOD_DEFAULTS`). Then a linear probe on the frozen representation
+# calibrated defaults (its recipe in `cookbook_lib/methods/catalog.py`). Then a linear probe on the frozen representation
 # (the backbone output) measures what each learned. The random-init encoder is the floor:
 # a method below it has made the features *worse* for telling shapes apart.
 #
 # This cell trains 4 runs and evaluates the random-init encoder: about 40 s on a 2-core laptop
-# CPU in quick mode, about 5 min in full mode, under a minute on a GPU. Runs are stored, so
-# re-opening the chapter is instant.
-
+# CPU in quick mode, about 5 min in full mode, under a minute on a GPU. Runs are stored (under
+# the name of the data subset), so re-opening the chapter is instant.
 
 # %%
-def load_or_train_on(cfg: RunConfig) -> Run:
-    """`load_or_train` on the chapter's `data` (a subset of shapes in quick mode); `data_key`
-    names the subset in the cache file name."""
-    return load_or_train(cfg, progress=False, data=data, data_key=f"origins{N_TRAIN}x{N_TEST}")
-
-
 start = time.perf_counter()
 base = RunConfig(dataset="shapes", image_size=IMAGE_SIZE, batch_size=BATCH, steps=STEPS, seed=SEED)
-runs = {"random init": load_or_train_on(base.replace(steps=0))}
+runs = {"random init": load_or_train(base.replace(steps=0), progress=False, data=data)}
 for method in ("rotation", "jigsaw", "inpainting", "simclr"):
-    runs[method] = load_or_train_on(base.replace(method=method))
+    runs[method] = load_or_train(base.replace(method=method), progress=False, data=data)
 print(f"trained or loaded {len(runs)} runs in {time.perf_counter() - start:.1f} s")
-for name, run in runs.items():
-    m = run.metrics
-    print(f"{name:12s} linear {m['linear_acc']:.3f}  kNN {m['knn_acc']:.3f}  train {run.seconds:5.1f} s")
+Table.of(runs, ["linear_acc", "knn_acc", "seconds"])
 
 # %%
 floor = runs["random init"].metrics["linear_acc"]
-table = {"linear probe": {n: r.metrics["linear_acc"] for n, r in runs.items()},
-         "kNN": {n: r.metrics["knn_acc"] for n, r in runs.items()}}
-fig = plots.bars(table, ylabel="test accuracy on the shape label",
-                 title=f"same budget ({STEPS} steps × {BATCH} images): pretext tasks vs SimCLR")
+fig = plots.compare(runs, metrics=("linear_acc", "knn_acc"),
+                    title=f"same budget ({STEPS} steps × {BATCH} images): pretext tasks vs SimCLR")
 ax = fig.axes[0]
 ax.axhline(floor, color="0.2", ls="--", lw=1.2, label=f"random init, linear probe ({floor:.2f})")
 ax.axhline(1 / data.num_classes, color="0.6", ls=":", lw=1.2, label="chance (1/6)")
-ax.set_ylim(0, 1.5 * max(table["linear probe"].values()))  # room for the legend
-ax.legend(fontsize=9, loc="upper center", ncols=2)
+ax.set_ylabel("test accuracy on the shape label")
+ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1))
 fig
 
 # %% [markdown]
@@ -188,8 +174,7 @@ fig
 #   shape must match, and must differ from other images. It wins clearly.
 
 # %%
-rotation_loss = runs["rotation"].history[-1]["loss"]
-jigsaw_loss = runs["jigsaw"].history[-1]["loss"]
+rotation_loss, jigsaw_loss = runs["rotation"].history[-1]["loss"], runs["jigsaw"].history[-1]["loss"]
 print(f"rotation: final loss {rotation_loss:.3f} vs log 4 = {math.log(4):.3f} (a network that learned nothing)")
 print(f"jigsaw (24 permutations): final loss {jigsaw_loss:.3f} vs log 24 = {math.log(24):.3f}")
 
@@ -222,16 +207,14 @@ if QUICK:  # measured in quick mode (benchmarks/RESULTS.md shows the same at 300
 
 # %%
 start = time.perf_counter()
-knob_runs = {p: runs["jigsaw"] if p == 24 else load_or_train_on(base.replace(method="jigsaw", jigsaw_permutations=p))
+knob_runs = {p: runs["jigsaw"] if p == 24 else
+             load_or_train(base.replace(method="jigsaw", jigsaw_permutations=p), progress=False, data=data)
              for p in PERMUTATIONS}
 print(f"{len(knob_runs)} jigsaw runs in {time.perf_counter() - start:.1f} s")
-rows = []
-for p, run in knob_runs.items():
-    loss = run.history[-1]["loss"]
-    rows.append(dict(jigsaw_permutations=p, linear_acc=run.metrics["linear_acc"], knn_acc=run.metrics["knn_acc"],
-                     final_loss=loss, loss_over_log_P=loss / math.log(p)))
-    print(f"P={p:4d}  linear {rows[-1]['linear_acc']:.3f}  kNN {rows[-1]['knn_acc']:.3f}  "
-          f"final loss {loss:.3f} = {loss / math.log(p):.2f} × log P")
+rows = Table(dict(jigsaw_permutations=p, linear_acc=run.metrics["linear_acc"], knn_acc=run.metrics["knn_acc"],
+                  final_loss=run.history[-1]["loss"], loss_over_log_P=run.history[-1]["loss"] / math.log(p))
+             for p, run in knob_runs.items())
+rows
 
 # %%
 import matplotlib.pyplot as plt  # noqa: E402

@@ -43,19 +43,17 @@
 
 # %%
 import math
-import os
 
-import torch
+from IPython.display import display
 
 from cookbook_lib import RunConfig, load_or_train, plots
 from cookbook_lib.augment import to_float
 from cookbook_lib.data import load_dataset
-from cookbook_lib.device import pick_device
+from cookbook_lib.notebook import Table, setup, std_ratio
 from cookbook_lib.sweep import sweep
 from cookbook_lib.widgets import knob_panel
 
-torch.manual_seed(0)
-print("device:", pick_device(), "| torch", torch.__version__, "| threads:", torch.get_num_threads())
+env = setup(seed=0)
 
 # %% tags=["parameters"]
 # Quick mode (COOKBOOK_QUICK=1, set by the tests): ten short runs on 16-pixel shapes, about
@@ -63,7 +61,7 @@ print("device:", pick_device(), "| torch", torch.__version__, "| threads:", torc
 # 300 steps, about 1 min per run on one free CPU core (12-20 min in all, depending on what
 # else the machine runs), a few seconds per run on a GPU. The phenomena and the checks below
 # hold in both modes.
-QUICK = os.environ.get("COOKBOOK_QUICK") == "1"
+QUICK = env.quick
 IMAGE_SIZE = 16 if QUICK else 32
 BATCH_SIZE = 64 if QUICK else 128
 STEPS = 60 if QUICK else 300
@@ -79,18 +77,13 @@ SEED = 0
 BASE = RunConfig(dataset="shapes", image_size=IMAGE_SIZE, batch_size=BATCH_SIZE, steps=STEPS, log_every=LOG_EVERY,
                  seed=SEED, optimizer="adamw", lr=2e-3, weight_decay=1e-4,
                  ema_momentum=0.99, predictor_depth=2, embedding_dim=128)
-D = BASE.embedding_dim
-HEALTHY_STD = 1 / math.sqrt(D)  # the embedding std of embeddings spread evenly over all directions
-data = load_dataset("shapes", IMAGE_SIZE, str(pick_device()))
+data = load_dataset("shapes", IMAGE_SIZE)
 
 
-def report(runs: dict) -> None:
-    """One line per run: loss at the first and last log step, final embedding std and RankMe."""
-    print(f"{'run':44s} {'first loss':>10s} {'last loss':>10s} {'emb. std × √d':>14s} {'RankMe':>7s}")
-    for name, r in runs.items():
-        h, m = r.history, r.metrics
-        print(f"{name:44s} {h[0]['loss']:10.3f} {h[-1]['loss']:10.3f} "
-              f"{m['embedding_std'] * math.sqrt(D):14.3f} {m['rankme']:7.1f}")
+def report(runs: dict) -> Table:
+    """One row per run: loss at the first and last log step, final embedding std × √d and RankMe."""
+    return Table({"run": name, "first loss": r.history[0]["loss"], "last loss": r.history[-1]["loss"],
+                  "std_ratio": std_ratio(r), "rankme": r.metrics["rankme"]} for name, r in runs.items())
 
 
 # %% [markdown]
@@ -137,11 +130,9 @@ def report(runs: dict) -> None:
 
 # %%
 simsiam = BASE.replace(method="simsiam")
-simsiam_runs = {
-    "SimSiam (stop-gradient)": load_or_train(simsiam),
-    "SimSiam, stop_gradient=False": load_or_train(simsiam.replace(stop_gradient=False)),
-}
-report(simsiam_runs)
+simsiam_runs = {"SimSiam (stop-gradient)": load_or_train(simsiam),
+                "SimSiam, stop_gradient=False": load_or_train(simsiam.replace(stop_gradient=False))}
+display(report(simsiam_runs))
 plots.history(list(simsiam_runs.values()), labels=list(simsiam_runs))
 
 # %% [markdown]
@@ -158,14 +149,14 @@ plots.history(list(simsiam_runs.values()), labels=list(simsiam_runs))
 
 # %%
 collapsed, healthy = simsiam_runs["SimSiam, stop_gradient=False"], simsiam_runs["SimSiam (stop-gradient)"]
-c_std, h_std = collapsed.metrics["embedding_std"], healthy.metrics["embedding_std"]
+c_std, h_std = std_ratio(collapsed), std_ratio(healthy)
 print(f"no stop-gradient: loss {collapsed.history[0]['loss']:.3f} → {collapsed.history[-1]['loss']:.3f}, "
-      f"embedding std {c_std:.4f} (threshold 0.25/√d = {0.25 * HEALTHY_STD:.4f})")
-print(f"with stop-gradient: embedding std {h_std:.4f} (threshold 0.6/√d = {0.6 * HEALTHY_STD:.4f})")
+      f"embedding std × √d {c_std:.3f} (threshold 0.25)")
+print(f"with stop-gradient: embedding std × √d {h_std:.3f} (threshold 0.6)")
 # The collapsing run's loss keeps falling while its embedding std dies; the healthy run keeps its std.
 assert collapsed.history[-1]["loss"] < collapsed.history[0]["loss"]
-assert c_std < 0.25 * HEALTHY_STD, c_std
-assert h_std > 0.6 * HEALTHY_STD, h_std
+assert c_std < 0.25, c_std
+assert h_std > 0.6, h_std
 
 # %% [markdown]
 # ## BYOL: the predictor and the EMA teacher
@@ -179,12 +170,12 @@ assert h_std > 0.6 * HEALTHY_STD, h_std
 # %%
 byol = BASE.replace(method="byol")
 grid = sweep(byol, {"predictor_depth": [2, 0], "ema_momentum": [0.99, 0.0]})
-grid.table(["predictor_depth", "ema_momentum", "status", "embedding_std", "rankme", "linear_acc"])
+Table.of(grid.runs, ["predictor_depth", "ema_momentum", "status", "std_ratio", "rankme", "linear_acc"])
 
 # %%
 byol_runs = {f"BYOL predictor_depth={r.config.predictor_depth}, ema_momentum={r.config.ema_momentum:g}": r
              for r in grid.runs}
-report(byol_runs)
+display(report(byol_runs))
 plots.history(list(byol_runs.values()), labels=list(byol_runs))
 
 # %% [markdown]
@@ -203,13 +194,13 @@ plots.history(list(byol_runs.values()), labels=list(byol_runs))
 # %%
 collapsed = byol_runs["BYOL predictor_depth=0, ema_momentum=0"]
 healthy = byol_runs["BYOL predictor_depth=2, ema_momentum=0.99"]
-c_std, h_std = collapsed.metrics["embedding_std"], healthy.metrics["embedding_std"]
+c_std, h_std = std_ratio(collapsed), std_ratio(healthy)
 print(f"no predictor, no EMA: loss {collapsed.history[0]['loss']:.3f} → {collapsed.history[-1]['loss']:.3f}, "
-      f"embedding std {c_std:.4f} (threshold 0.25/√d = {0.25 * HEALTHY_STD:.4f})")
-print(f"full BYOL: embedding std {h_std:.4f} (threshold 0.6/√d = {0.6 * HEALTHY_STD:.4f})")
+      f"embedding std × √d {c_std:.3f} (threshold 0.25)")
+print(f"full BYOL: embedding std × √d {h_std:.3f} (threshold 0.6)")
 assert collapsed.history[-1]["loss"] < collapsed.history[0]["loss"]
-assert c_std < 0.25 * HEALTHY_STD, c_std
-assert h_std > 0.6 * HEALTHY_STD, h_std
+assert c_std < 0.25, c_std
+assert h_std > 0.6, h_std
 
 # %% [markdown]
 # ### Turn the knobs yourself
@@ -267,14 +258,11 @@ def prototype_counts(run, images) -> dict:
 
 dino = BASE.replace(method="dino")
 K = dino.num_prototypes
-dino_runs = {
-    "DINO (centred, τ_t=0.04)": load_or_train(dino),
-    "DINO, dino_center=False": load_or_train(dino.replace(dino_center=False)),
-    "DINO, teacher_temp=0.1 (no sharpening)": load_or_train(dino.replace(teacher_temp=0.1)),
-}
+dino_runs = {"DINO (centred, τ_t=0.04)": load_or_train(dino),
+             "DINO, dino_center=False": load_or_train(dino.replace(dino_center=False)),
+             "DINO, teacher_temp=0.1 (no sharpening)": load_or_train(dino.replace(teacher_temp=0.1))}
 counts = {name: prototype_counts(r, data.test_images) for name, r in dino_runs.items()}
-for name, c in counts.items():
-    print(f"{name:40s} in use {c['prototypes in use']:6.1f}   per image {c['prototypes per image']:6.1f}   (K = {K})")
+display(Table({"run": name, **c, "K": K} for name, c in counts.items()))
 plots.bars(counts, ylabel=f"effective number of prototypes (of K = {K})",
            title="DINO's teacher on the test images: how many prototypes, overall and per image")
 
@@ -340,17 +328,16 @@ simdino_run = load_or_train(BASE.replace(method="simdino"))
 dino_run = dino_runs["DINO (centred, τ_t=0.04)"]
 head = lambda run: sum(p.numel() for n, p in run.model.named_parameters() if n.startswith("head."))  # noqa: E731
 print(f"prototype-layer parameters: DINO {head(dino_run):,}, SimDINO {head(simdino_run):,}")
-report({"DINO (centred, τ_t=0.04)": dino_run, "SimDINO": simdino_run})
+display(report({"DINO (centred, τ_t=0.04)": dino_run, "SimDINO": simdino_run}))
 fig = plots.history([dino_run, simdino_run], labels=["DINO", "SimDINO"])
-fig.axes[2].set_ylim(0, 1.2 * HEALTHY_STD)  # keep the healthy 1/√d line in view
+fig.axes[2].set_ylim(0, 1.2 / math.sqrt(simdino_run.embedding_dim))  # keep the healthy 1/√d line in view
 fig
 
 # %%
-std = simdino_run.metrics["embedding_std"]
-print(f"SimDINO: embedding std {std:.4f} (threshold 0.6/√d = {0.6 * HEALTHY_STD:.4f}), "
-      f"RankMe {simdino_run.metrics['rankme']:.1f} (threshold 20)")
+std = std_ratio(simdino_run)
+print(f"SimDINO: embedding std × √d {std:.3f} (threshold 0.6), RankMe {simdino_run.metrics['rankme']:.1f} (threshold 20)")
 assert head(simdino_run) == 0 and not hasattr(simdino_run.model, "head")  # no prototype layer
-assert std > 0.6 * HEALTHY_STD, std
+assert std > 0.6, std
 assert simdino_run.metrics["rankme"] > 20, simdino_run.metrics
 
 # %% [markdown]

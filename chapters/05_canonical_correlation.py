@@ -39,19 +39,16 @@
 # ## Setup
 
 # %%
-import math
-import os
-
 import matplotlib.pyplot as plt
 import torch
+from IPython.display import display
 
 from cookbook_lib import RunConfig, load_or_train, plots
 from cookbook_lib.data import load_dataset
-from cookbook_lib.device import pick_device
+from cookbook_lib.notebook import Table, setup, std_ratio
 from cookbook_lib.widgets import knob_panel
 
-torch.manual_seed(0)
-print("device:", pick_device(), "| torch", torch.__version__, "| threads:", torch.get_num_threads())
+env = setup(seed=0)
 
 # %% tags=["parameters"]
 # Quick mode (COOKBOOK_QUICK=1, set by the tests): six short runs on 16-pixel shapes, about
@@ -59,7 +56,7 @@ print("device:", pick_device(), "| torch", torch.__version__, "| threads:", torc
 # batch 128, 300 steps, about 1 min per run on one free CPU core (8-16 min in all, depending
 # on what else the machine runs), a few seconds per run on a GPU. The phenomena and the
 # checks below hold in both modes.
-QUICK = os.environ.get("COOKBOOK_QUICK") == "1"
+QUICK = env.quick
 IMAGE_SIZE = 16 if QUICK else 32
 BATCH_SIZE = 64 if QUICK else 128
 STEPS = 80 if QUICK else 300
@@ -76,8 +73,7 @@ SEED = 0
 BASE = RunConfig(dataset="shapes", image_size=IMAGE_SIZE, batch_size=BATCH_SIZE, steps=STEPS, log_every=LOG_EVERY,
                  seed=SEED, optimizer="adamw", lr=2e-3, weight_decay=1e-4, embedding_dim=128,
                  sim_coeff=25.0, std_coeff=25.0, cov_coeff=1.0, barlow_lambda=5e-3)
-D = BASE.embedding_dim
-data = load_dataset("shapes", IMAGE_SIZE, str(pick_device()))
+data = load_dataset("shapes", IMAGE_SIZE)
 
 
 def off_diagonal_correlation(z: torch.Tensor) -> float:
@@ -91,19 +87,14 @@ def off_diagonal_correlation(z: torch.Tensor) -> float:
 
 
 def report(runs: dict) -> dict:
-    """Print, and return, what each run's test embeddings look like."""
+    """Show as a table, and return (with the embeddings z), what each run's test embeddings look like."""
     rows = {}
-    print(f"{'run':26s} {'last loss':>9s} {'raw std':>8s} {'emb. std × √d':>14s} {'RankMe':>7s} "
-          f"{'mean |corr|':>11s} {'linear acc':>10s}")
     for name, r in runs.items():
         z = r.embed(data.test_images)[1].float().cpu()
-        d = z.shape[1]
-        row = dict(loss=r.history[-1]["loss"], raw_std=float(z.std(0).mean()),
-                   std=r.metrics["embedding_std"] * math.sqrt(d), rankme=r.metrics["rankme"],
-                   corr=off_diagonal_correlation(z), linear_acc=r.metrics["linear_acc"], z=z)
-        rows[name] = row
-        print(f"{name:26s} {row['loss']:9.3f} {row['raw_std']:8.3f} {row['std']:14.3f} {row['rankme']:7.1f} "
-              f"{row['corr']:11.3f} {row['linear_acc']:10.3f}")
+        rows[name] = dict(last_loss=r.history[-1]["loss"], raw_std=float(z.std(0).mean()), std_ratio=std_ratio(r),
+                          rankme=r.metrics["rankme"], mean_abs_corr=off_diagonal_correlation(z),
+                          linear_acc=r.metrics["linear_acc"], z=z)
+    display(Table({"run": name, **{k: v for k, v in row.items() if k != "z"}} for name, row in rows.items()))
     return rows
 
 
@@ -134,11 +125,9 @@ def report(runs: dict) -> dict:
 
 # %%
 vicreg = BASE.replace(method="vicreg")
-vic_runs = {
-    "VICReg 25/25/1": load_or_train(vicreg),
-    "VICReg std_coeff=0": load_or_train(vicreg.replace(std_coeff=0.0)),
-    "VICReg cov_coeff=0": load_or_train(vicreg.replace(cov_coeff=0.0)),
-}
+vic_runs = {"VICReg 25/25/1": load_or_train(vicreg),
+            "VICReg std_coeff=0": load_or_train(vicreg.replace(std_coeff=0.0)),
+            "VICReg cov_coeff=0": load_or_train(vicreg.replace(cov_coeff=0.0))}
 vic = report(vic_runs)
 plots.history(list(vic_runs.values()), labels=list(vic_runs))
 
@@ -165,13 +154,13 @@ print(f"variance off: raw std {no_std['raw_std']:.3f} vs healthy {healthy['raw_s
       f"loss {no_std_run.history[0]['loss']:.3f} → {no_std_run.history[-1]['loss']:.3f}")
 print(f"covariance off: RankMe {no_cov['rankme']:.1f} vs healthy {healthy['rankme']:.1f} "
       f"(must be < 0.5 × healthy = {0.5 * healthy['rankme']:.1f}); "
-      f"emb. std × √d {no_cov['std']:.3f} (must stay > 0.6: not a complete collapse)")
+      f"emb. std × √d {no_cov['std_ratio']:.3f} (must stay > 0.6: not a complete collapse)")
 # variance off: complete collapse (every dimension's spread dies while the loss falls)
 assert no_std["raw_std"] < 0.25 * healthy["raw_std"] and no_std["raw_std"] < 0.1, (no_std, healthy)
 assert no_std_run.history[-1]["loss"] < no_std_run.history[0]["loss"]
 # covariance off: dimensional collapse (fewer directions used, every dimension still alive)
 assert no_cov["rankme"] < 0.5 * healthy["rankme"], (no_cov["rankme"], healthy["rankme"])
-assert no_cov["std"] > 0.6 and no_cov["corr"] > 1.5 * healthy["corr"], (no_cov, healthy)
+assert no_cov["std_ratio"] > 0.6 and no_cov["mean_abs_corr"] > 1.5 * healthy["mean_abs_corr"], (no_cov, healthy)
 
 # %% [markdown]
 # ## Barlow Twins: drive the cross-correlation to the identity
@@ -206,8 +195,6 @@ panels = {"VICReg 25/25/1": healthy["z"], "Barlow Twins λ=0.005": bt["z"],
 fig, axes = plt.subplots(2, 2, figsize=(11, 9.2), layout="constrained")
 for ax, (name, z) in zip(axes.ravel(), panels.items()):
     plots.correlation(z, ax=ax, title=f"{name}\nmean |corr| = {off_diagonal_correlation(z):.2f}", max_dims=64)
-plt.close(fig)
-fig
 
 # %% [markdown]
 # **What to notice**
@@ -238,16 +225,12 @@ ax.axhline(1.0, ls="--", color="0.3", lw=1, label="variance hinge target (std 1)
 ax.set(title="std of each raw embedding dimension, sorted", xlabel="dimension (sorted by std)",
        ylabel="std over the test images (log scale)", yscale="log")
 ax.grid(alpha=0.3, which="both")
-ax.legend(fontsize=9)
-plt.close(fig)
-fig
+ax.legend(fontsize=9);
 
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(16, 4), layout="constrained")
 for ax, name in zip(axes, vic):
     plots.dimension_std(vic[name]["z"], ax=ax, title=f"{name}, l2-normalised")
-plt.close(fig)
-fig
 
 # %% [markdown]
 # **What to notice**
@@ -304,16 +287,14 @@ fam = report(family)
 plots.history(list(family.values()), labels=list(family), keys=("rankme", "embedding_std", "online_probe_acc"))
 
 # %%
-accuracy = {name: {"linear acc": r.metrics["linear_acc"], "kNN acc": r.metrics["knn_acc"]}
-            for name, r in family.items()}
 chance = 1 / data.num_classes
-plots.bars(accuracy, ylabel="accuracy on the test images", reference={"linear acc": chance, "kNN acc": chance},
-           title=f"four CCA-family methods, same budget ({STEPS} steps, batch {BATCH_SIZE})")
+plots.compare(family, metrics=("linear_acc", "knn_acc"), reference={"linear_acc": chance, "knn_acc": chance},
+              title=f"four CCA-family methods, same budget ({STEPS} steps, batch {BATCH_SIZE}); dashed: chance")
 
 # %%
+print("every method must keep std_ratio > 0.6 and RankMe > 10 (the table above)")
 for name, row in fam.items():
-    print(f"{name:22s} emb. std × √d {row['std']:.3f} (must be > 0.6)   RankMe {row['rankme']:.1f} (must be > 10)")
-    assert row["std"] > 0.6 and row["rankme"] > 10, (name, row)
+    assert row["std_ratio"] > 0.6 and row["rankme"] > 10, (name, row)
 
 # %% [markdown]
 # **What to notice**

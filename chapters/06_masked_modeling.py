@@ -64,23 +64,21 @@
 # ## Setup
 
 # %%
-import os
-
 import matplotlib.pyplot as plt
 import torch
+from IPython.display import display
 
 from cookbook_lib import RunConfig, load_or_train, plots
 from cookbook_lib.data import load_dataset
-from cookbook_lib.device import pick_device
 from cookbook_lib.evaluate import fine_tune
+from cookbook_lib.notebook import Table, setup
 from cookbook_lib.sweep import sweep
 
-torch.manual_seed(0)
-print("device:", pick_device(), "| torch", torch.__version__, "| threads:", torch.get_num_threads())
+env = setup(seed=0)
 
 # %% tags=["parameters"]
 # Quick mode (COOKBOOK_QUICK=1, set by the tests) trains short runs; the full runs are longer.
-QUICK = os.environ.get("COOKBOOK_QUICK") == "1"
+QUICK = env.quick
 STEPS = 100 if QUICK else 2000  # MAE optimiser steps (batch 64) for every run of the chapter
 RATIOS = [0.25, 0.75, 0.9] if QUICK else [0.25, 0.5, 0.75, 0.9]  # training mask ratios of the sweep
 FT_STEPS = 100 if QUICK else 300  # fine-tuning steps (batch 64, with labels)
@@ -113,7 +111,7 @@ SEED = 0
 # reconstruction must clear.
 
 # %%
-data = load_dataset("digits", 16, str(pick_device()))
+data = load_dataset("digits", 16)
 print(data)
 config = RunConfig(method="mae", dataset="digits", image_size=16, patch_size=4, representation_dim=64,
                    batch_size=64, steps=STEPS, mask_ratio=0.75, seed=SEED)
@@ -152,21 +150,14 @@ assert losses[-1] < losses[0] - 0.1, losses
 
 # %%
 def show_reconstructions(outs: dict, n: int = 10, title: str = ""):
-    """Rows: the original, the masked input, the flat baseline, then one reconstruction row per model."""
+    """Rows: the original, the masked input, the flat baseline, then one reconstruction row per model
+    (each row named above its first image)."""
     first = next(iter(outs.values()))
     rows = [("original", first["original"]), ("masked input", first["masked"]),
             (f"flat baseline\n(error {first['baseline_error'].mean():.2f})", first["baseline"])]
     rows += [(f"{name}\n(error {o['error'].mean():.2f})", o["reconstruction"]) for name, o in outs.items()]
-    fig, axes = plt.subplots(len(rows), n, figsize=(1.1 * n, 1.2 * len(rows) + 0.4), squeeze=False)
-    for r, (label, images) in enumerate(rows):
-        for c in range(n):
-            ax = axes[r, c]
-            ax.imshow(images[c].permute(1, 2, 0).clamp(0, 1).cpu().numpy(), interpolation="nearest")
-            ax.set(xticks=[], yticks=[])
-        axes[r, 0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
-    fig.suptitle(title)
-    fig.tight_layout()
-    plt.show()  # drawn here, once (returning the figure as well would draw it twice)
+    return plots.image_grid(torch.cat([images[:n].cpu() for _, images in rows]), nrow=n, title=title,
+                            titles=[label if c == 0 else "" for label, _ in rows for c in range(n)])
 
 
 test_x = data.test_images
@@ -199,10 +190,6 @@ assert err0 > base, (err0, base)
 # %%
 result = sweep(config, {"mask_ratio": RATIOS})
 models = dict(zip(RATIOS, result.runs))
-print(f"{'mask_ratio':>11s} {'linear acc':>10s} {'kNN acc':>8s}")
-for ratio, r in models.items():
-    print(f"{ratio:11.2f} {r.metrics['linear_acc']:10.3f} {r.metrics['knn_acc']:8.3f}")
-print(f"{'random init':>11s} {random_init.metrics['linear_acc']:10.3f} {random_init.metrics['knn_acc']:8.3f}")
 fig, ax = plt.subplots(figsize=(5.5, 3.8))
 for key, style in (("linear_acc", "o-"), ("knn_acc", "s-")):
     line, = ax.plot(RATIOS, [models[r].metrics[key] for r in RATIOS], style, label=f"{key}, MAE")
@@ -211,6 +198,7 @@ ax.set(xlabel="mask_ratio (training)", ylabel="test accuracy (digits)", xticks=R
        title=f"frozen MAE representation after {STEPS} steps")
 ax.legend(fontsize=8)
 ax.grid(alpha=0.3)
+Table.of({**{f"MAE, mask_ratio={r}": m for r, m in models.items()}, "random init": random_init}, ["linear_acc", "knn_acc"])
 
 # %% [markdown]
 # **What to notice**
@@ -239,9 +227,6 @@ eval_ratios = [0.1, 0.25, 0.5, 0.75, 0.9]
 cross = {r: {e: models[r].model.reconstruct(test_x, mask_ratio=e, seed=1)["error"].mean().item() for e in eval_ratios}
          for r in RATIOS}
 print("error on hidden patches; rows: training mask ratio, columns: evaluation mask ratio")
-print(" " * 8 + "".join(f"{e:>8.2f}" for e in eval_ratios))
-for r in RATIOS:
-    print(f"{r:8.2f}" + "".join(f"{cross[r][e]:8.3f}" for e in eval_ratios))
 fig, ax = plt.subplots(figsize=(6, 3.8))
 for r in RATIOS:
     line, = ax.plot(eval_ratios, list(cross[r].values()), "o-", label=f"trained at {r}")
@@ -251,6 +236,7 @@ ax.set(xlabel="mask ratio at evaluation", ylabel="error on hidden patches", xtic
        title="each model is best near its own training ratio (★)")
 ax.legend(fontsize=8)
 ax.grid(alpha=0.3)
+Table({"trained at": r, **{f"evaluated at {e}": cross[r][e] for e in eval_ratios}} for r in RATIOS)
 
 # %%
 show_reconstructions({f"trained at {r}": models[r].model.reconstruct(test_x, mask_ratio=0.9, seed=1) for r in RATIOS},
@@ -294,8 +280,7 @@ for name, r in (("random init", random_init), ("MAE", run)):
     ft = fine_tune(r.model.backbone, data.train_images, data.train_labels, data.test_images, data.test_labels,
                    steps=FT_STEPS, batch_size=64, lr=3e-3, seed=SEED)
     table[name] = {"linear probe": r.metrics["linear_acc"], "kNN": r.metrics["knn_acc"], f"fine-tune ({FT_STEPS} steps)": ft}
-for name, m in table.items():
-    print(f"{name:12s}", "  ".join(f"{k} {v:.3f}" for k, v in m.items()))
+display(Table({"encoder": name, **m} for name, m in table.items()))
 plots.bars(table, ylabel="test accuracy (digits)", reference={k: 0.1 for k in table["MAE"]},
            title="the same encoders, frozen (probe, kNN) or fine-tuned")
 

@@ -39,21 +39,18 @@
 # ## Setup
 
 # %%
-import os
-
 import matplotlib.pyplot as plt
 import torch
 
 from cookbook_lib import RunConfig, load_or_train, losses, metrics
 from cookbook_lib.data import load_dataset
-from cookbook_lib.device import pick_device
+from cookbook_lib.notebook import Table, setup
 
-torch.manual_seed(0)
-print("device:", pick_device(), "| torch", torch.__version__, "| threads:", torch.get_num_threads())
+env = setup(seed=0)
 
 # %% tags=["parameters"]
 # Quick mode (COOKBOOK_QUICK=1, set by the tests) trains short, small runs; full mode is longer.
-QUICK = os.environ.get("COOKBOOK_QUICK") == "1"
+QUICK = env.quick
 STEPS = 150 if QUICK else 1000       # optimiser steps of the SimCLR / VICReg / DINO runs
 IMAGE_SIZE = 24 if QUICK else 32     # shapes rendered at this many pixels a side
 BATCH = 64 if QUICK else 128         # images per step
@@ -187,17 +184,12 @@ assert torch.allclose(dim_c - sample_c, gap)
 # full mode, a minute or two on a GPU); they are cached.
 
 # %%
-data = load_dataset("shapes", IMAGE_SIZE, str(pick_device()))
+data = load_dataset("shapes", IMAGE_SIZE)
 base = RunConfig(dataset="shapes", image_size=IMAGE_SIZE, batch_size=BATCH, steps=STEPS, seed=SEED)
 runs = {m: load_or_train(base.replace(method=m), progress=False) for m in ("simclr", "vicreg", "dino")}
 spectra = {m: r.embed(data.test_images) for m, r in runs.items()}
 
-ranks = {}
-for m, (h, z) in spectra.items():
-    ranks[m] = (metrics.rankme(h), metrics.rankme(z))
-    print(f"{m:7s} RankMe backbone {ranks[m][0]:6.1f} ({ranks[m][0] / h.shape[1]:.2f} of {h.shape[1]})   "
-          f"projector {ranks[m][1]:6.1f} ({ranks[m][1] / z.shape[1]:.2f} of {z.shape[1]})   "
-          f"linear acc {runs[m].metrics['linear_acc']:.3f}")
+ranks = {m: (metrics.rankme(h), metrics.rankme(z)) for m, (h, z) in spectra.items()}
 
 fig, axes = plt.subplots(1, 3, figsize=(15, 4), sharey=True)
 for ax, (m, (h, z)) in zip(axes, spectra.items()):
@@ -213,11 +205,14 @@ for ax, (m, (h, z)) in zip(axes, spectra.items()):
     ax.grid(alpha=0.3, which="both")
 axes[0].set_ylabel("σ_k / σ_1 (centred)")
 fig.tight_layout()
+Table({"method": m, "RankMe h": rk_h, "of D_h": rk_h / spectra[m][0].shape[1], "RankMe z": rk_z,
+       "of D_z": rk_z / spectra[m][1].shape[1], "z / h": rk_z / rk_h, "linear_acc": runs[m].metrics["linear_acc"]}
+      for m, (rk_h, rk_z) in ranks.items())
 
 # %%
 # Counted in directions, the projector's output uses fewer than its input, for every method.
+print("RankMe of the projector output / of the backbone output (z / h in the table above) must be < 0.8")
 for m, (rk_h, rk_z) in ranks.items():
-    print(f"{m:7s} RankMe projector {rk_z:.1f} / backbone {rk_h:.1f} = {rk_z / rk_h:.2f} (asserted < 0.8)")
     assert rk_z < 0.8 * rk_h, (m, rk_h, rk_z)
 
 # %% [markdown]

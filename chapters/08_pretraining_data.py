@@ -36,26 +36,23 @@
 # ## Setup
 
 # %%
-import os
-
-import ipywidgets as W
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
 from cookbook_lib import RunConfig, evaluate, load_or_train, plots
 from cookbook_lib.data import load_dataset, long_tailed
-from cookbook_lib.device import pick_device
+from cookbook_lib.notebook import Table, setup
+from cookbook_lib.widgets import knob_panel
 
-torch.manual_seed(0)
-print("device:", pick_device(), "| torch", torch.__version__, "| threads:", torch.get_num_threads())
+env = setup(seed=0)
 
 # %% tags=["parameters"]
 # Quick mode (COOKBOOK_QUICK=1, set by the tests): three SimCLR runs of 300 steps at batch 64
 # on 24-pixel images, about 10 s each on a 2-core CPU, about 55 s for the chapter. Full mode: 32-pixel images, batch 128, 500 steps, four imbalance ratios and three
 # seeds: 13 runs of about 1.5 min on one free CPU core (about 20 min in all), a few seconds
 # each on a GPU.
-QUICK = os.environ.get("COOKBOOK_QUICK") == "1"
+QUICK = env.quick
 IMAGE_SIZE = 24 if QUICK else 32
 BATCH_SIZE = 64 if QUICK else 128
 STEPS = 300 if QUICK else 500
@@ -70,8 +67,7 @@ SEED = 0
 
 # %%
 BASE = RunConfig(method="simclr", image_size=IMAGE_SIZE, batch_size=BATCH_SIZE, steps=STEPS, seed=SEED)
-device = str(pick_device())
-data = {name: load_dataset(name, IMAGE_SIZE, device) for name in ("digits", "shapes")}
+data = {name: load_dataset(name, IMAGE_SIZE) for name in ("digits", "shapes")}
 for d in data.values():
     print(d)
 plots.image_grid(torch.cat([data["digits"].train_images[:8], data["shapes"].train_images[:8]]), nrow=8,
@@ -93,33 +89,25 @@ plots.image_grid(torch.cat([data["digits"].train_images[:8], data["shapes"].trai
 
 
 # %%
-def features(run, d):
-    """Frozen representations h of a dataset's train and test images."""
-    return run.embed(d.train_images)[0], run.embed(d.test_images)[0]
-
-
 def probes(run, d) -> dict:
     """Test accuracy of a linear probe and of kNN on `run`'s frozen backbone, fitted on all of
     dataset `d`'s labelled training images."""
-    h_train, h_test = features(run, d)
+    h_train, h_test = run.embed(d.train_images)[0], run.embed(d.test_images)[0]  # frozen representations h
     return dict(linear=evaluate.linear_probe(h_train, d.train_labels, h_test, d.test_labels),
                 knn=evaluate.knn(h_train, d.train_labels, h_test, d.test_labels))
 
 
-def pretrain_long_tailed(ratio: float, seed: int = SEED, method: str = "simclr"):
-    """SimCLR (or `method`) pretrained on a long-tailed `shapes` subset (section 2); ratio 1 = balanced."""
-    cfg = BASE.replace(method=method, seed=seed)  # temperature etc.: that method's defaults
-    sub = long_tailed(data["shapes"], ratio, SUBSET_SIZE, seed=seed)
-    return load_or_train(cfg, progress=False, data=sub, data_key=f"longtail{ratio}-{SUBSET_SIZE}-draw{seed}")
+def long_tail(ratio: float, seed: int = SEED):
+    """A long-tailed `shapes` subset of SUBSET_SIZE training images (section 2); ratio 1 = balanced."""
+    return long_tailed(data["shapes"], ratio, SUBSET_SIZE, seed=seed)
 
 
 encoders = {"pretrained on digits": load_or_train(BASE.replace(dataset="digits"), progress=False),
-            "pretrained on shapes": pretrain_long_tailed(ratio=1)}
+            "pretrained on shapes": load_or_train(BASE, progress=False, data=long_tail(1))}
 encoders["random init"] = load_or_train(BASE.replace(steps=0), progress=False)
 transfer = {enc: {f"probe on {name}": probes(run, d)["linear"] for name, d in data.items()}
             for enc, run in encoders.items()}
-for enc, row in transfer.items():
-    print(f"{enc:>22}: " + " · ".join(f"{k} {v:.3f}" for k, v in row.items()))
+Table({"encoder": enc, **row} for enc, row in transfer.items())
 
 # %%
 plots.bars(transfer, ylabel="linear-probe accuracy (test)",
@@ -137,8 +125,7 @@ plots.bars(transfer, ylabel="linear-probe accuracy (test)",
 #   the paper's evaluations use hard, varied targets.
 
 # %%
-in_domain = transfer["pretrained on shapes"]["probe on shapes"]
-cross_domain = transfer["pretrained on digits"]["probe on shapes"]
+in_domain, cross_domain = (transfer[f"pretrained on {d}"]["probe on shapes"] for d in ("shapes", "digits"))
 print(f"probe on shapes: in-domain {in_domain:.3f}, cross-domain {cross_domain:.3f}, "
       f"gap {in_domain - cross_domain:+.3f}")
 if QUICK:  # the phenomenon this section teaches, asserted in quick mode
@@ -159,19 +146,17 @@ if QUICK:  # the phenomenon this section teaches, asserted in quick mode
 # many steps; only the mix changes. The test split stays balanced.
 
 # %%
-subsets = {ratio: long_tailed(data["shapes"], ratio, SUBSET_SIZE, seed=SEED) for ratio in RATIOS}
 names = data["shapes"].class_names
+counts = {ratio: torch.bincount(long_tail(ratio).train_labels.cpu(), minlength=len(names)) for ratio in RATIOS}
 fig, ax = plt.subplots(figsize=(7, 3.2), layout="constrained")
 width = 0.8 / len(RATIOS)
-for j, (ratio, sub) in enumerate(subsets.items()):
-    counts = torch.bincount(sub.train_labels.cpu(), minlength=len(names))
-    xs = np.arange(len(names)) + (j - (len(RATIOS) - 1) / 2) * width
-    ax.bar(xs, counts.numpy(), width, label=f"ratio {ratio}")
-    print(f"ratio {ratio:>4}: images per class {counts.tolist()}")
+for j, (ratio, c) in enumerate(counts.items()):
+    ax.bar(np.arange(len(names)) + (j - (len(RATIOS) - 1) / 2) * width, c.numpy(), width, label=f"ratio {ratio}")
 ax.set_xticks(np.arange(len(names)), names)
 ax.set(ylabel="pretraining images", title=f"class mix of the {SUBSET_SIZE}-image pretraining sets", yscale="log")
 ax.legend(loc="upper right")
 ax.grid(alpha=0.3, axis="y")
+Table({"ratio": ratio, **dict(zip(names, c.tolist()))} for ratio, c in counts.items())
 
 # %% [markdown]
 # Now pretrain one encoder per ratio (and per seed in full mode) and probe each **with
@@ -183,19 +168,13 @@ ax.grid(alpha=0.3, axis="y")
 # loaded from the run cache.)
 
 # %%
-balanced = {}  # (ratio, seed) -> balanced-probe accuracy
-balanced_knn = {}  # (ratio, seed) -> kNN accuracy with the balanced labels
-imbalanced_probe = {}  # (ratio, seed) -> probe fitted on the long-tailed set's own labels
-runs = {}
-for seed in SEEDS:
-    for ratio in RATIOS:
-        run = runs[ratio, seed] = pretrain_long_tailed(ratio, seed)
-        scores = probes(run, data["shapes"])
-        balanced[ratio, seed], balanced_knn[ratio, seed] = scores["linear"], scores["knn"]
-        imbalanced_probe[ratio, seed] = run.metrics["linear_acc"]  # train() probes on the data it trained on
-        print(f"ratio {ratio:>4}, seed {seed}: balanced probe {balanced[ratio, seed]:.3f} · "
-              f"balanced kNN {balanced_knn[ratio, seed]:.3f} · "
-              f"probe on the imbalanced labels {imbalanced_probe[ratio, seed]:.3f}")
+runs = {(ratio, seed): load_or_train(BASE.replace(seed=seed), progress=False, data=long_tail(ratio, seed))
+        for seed in SEEDS for ratio in RATIOS}
+scores = {key: probes(run, data["shapes"]) for key, run in runs.items()}  # probes fitted on the balanced labels
+balanced, balanced_knn = ({key: s[k] for key, s in scores.items()} for k in ("linear", "knn"))  # (ratio, seed) -> acc
+imbalanced_probe = {key: run.metrics["linear_acc"] for key, run in runs.items()}  # train() probes on its own data
+Table({"ratio": r, "seed": s, "balanced probe": balanced[r, s], "balanced kNN": balanced_knn[r, s],
+       "probe on the imbalanced labels": imbalanced_probe[r, s]} for r, s in runs)
 
 # %% [markdown]
 # `run.metrics["linear_acc"]` is the probe that `train` fits at the end of a run, on the
@@ -255,7 +234,7 @@ if QUICK:  # strong imbalance hurts the representation, and imbalanced labels hu
 # %%
 def per_class(run, d) -> dict:
     """Balanced linear probe, scored class by class (recall) on the test split."""
-    h_train, h_test = features(run, d)
+    h_train, h_test = run.embed(d.train_images)[0], run.embed(d.test_images)[0]  # frozen representations h
     recall = evaluate.linear_probe(h_train, d.train_labels, h_test, d.test_labels, per_class=True)
     return dict(zip(d.class_names, recall))
 
@@ -284,72 +263,31 @@ plots.bars(by_class, ylabel="accuracy on that class (test)",
 # %% [markdown]
 # ## 3. Your turn: the imbalance-ratio knob
 #
-# Pick a ratio and a method and press **Pretrain**. The panel draws the long-tailed set,
-# pretrains on it (or loads the run if that setting was trained before) and adds a point to
-# the plot: balanced-probe accuracy against the ratio. Each new setting costs one run
-# (about 10 s on a 2-core CPU in quick mode).
+# Pick a ratio and a method and press **Run**. The panel draws the long-tailed set,
+# pretrains on it (or loads the run if that setting was trained before), shows its training
+# dashboard and adds a point to the plot: balanced-probe accuracy against the ratio. Each new
+# setting costs one run (about 10 s on a 2-core CPU in quick mode); the panel opens on
+# ratio 1, the balanced run of section 1.
 
 # %%
-class ImbalancePanel:
-    """Ratio and method controls, a Pretrain button and a plot of balanced-probe accuracy."""
-
-    def __init__(self, base: RunConfig):
-        self.base = base
-        # up to 200: a 2,048-image draw of shapes has too few circles for a steeper tail
-        self.ratio = W.SelectionSlider(options=[1, 2, 5, 10, 20, 50, 100, 200], value=100,
-                                       description="ratio ρ", continuous_update=False)
-        self.method = W.Dropdown(options=["simclr", "dcl", "vicreg", "swav", "byol"], value="simclr",
-                                 description="method")
-        self.button = W.Button(description="Pretrain", button_style="primary", icon="play")
-        self.status = W.HTML("<i>Pick a ratio and press Pretrain.</i>")
-        self.plot = W.Output()
-        self.points: dict = {}  # (method, ratio) -> accuracy
-        self.button.on_click(lambda _: self.run())
-        self.widget = W.VBox([W.HBox([self.ratio, self.method, self.button]), self.status, self.plot])
-
-    def run(self) -> float | None:
-        """What the button does: pretrain (or load) this setting, probe it, redraw. Never raises."""
-        method, ratio = self.method.value, self.ratio.value
-        self.button.disabled = True
-        try:
-            self.status.value = f"pretraining {method} on a {ratio}:1 long tail…"
-            run = pretrain_long_tailed(ratio, self.base.seed, method)
-            acc = self.points[method, ratio] = probes(run, data["shapes"])["linear"]
-            self.status.value = (f"{method}, ratio {ratio}: balanced probe <b>{acc:.3f}</b> "
-                                 f"({run.seconds:.0f} s training)")
-            self.redraw()
-            return acc
-        except Exception as e:  # noqa: BLE001 - shown in the panel, never a traceback
-            self.status.value = f"<span style='color:#b00'>{type(e).__name__}: {e}</span>"
-            return None
-        finally:
-            self.button.disabled = False
-
-    def redraw(self):
-        self.plot.clear_output(wait=True)
-        with self.plot:
-            fig, ax = plt.subplots(figsize=(6, 3.2), layout="constrained")
-            for method in dict.fromkeys(m for m, _ in self.points):
-                pts = sorted((r, a) for (m, r), a in self.points.items() if m == method)
-                ax.plot(*zip(*pts), "o-", label=method)
-            ax.set(xscale="log", xlabel="imbalance ratio ρ", ylabel="balanced linear probe", title="your runs")
-            ax.legend()
-            ax.grid(alpha=0.3)
-            plt.show()
-
-
-panel = ImbalancePanel(BASE)
-panel.points.update({("simclr", r): rep_cost[r] for r in RATIOS} if SEEDS == [SEED] else {})
-panel.widget
+# up to 200: a 2,048-image draw of shapes has too few circles for a steeper tail
+panel = knob_panel(BASE, knobs=("method",), data=long_tail, extra={"ratio": [1, 2, 5, 10, 20, 50, 100, 200]},
+                   score=lambda run: probes(run, data["shapes"])["linear"], score_name="balanced linear probe")
+if SEEDS == [SEED]:  # section 2's points, for comparison
+    panel.points.update({(r, "simclr"): rep_cost[r] for r in RATIOS})
+    panel.draw_scores()
+panel
 
 # %% [markdown]
 # The button's work is a plain method, so we can check it here without a browser: ratio 100
 # with SimCLR was trained above, so this loads it from the run cache and agrees with section 2.
 
 # %%
-again = panel.run()
-print(f"panel: {again:.3f} · section 2: {balanced[100, SEED]:.3f}")
-assert again is not None and abs(again - balanced[100, SEED]) < 1e-6
+panel.extra["ratio"].value = 100
+again = panel.run()  # the Run, or None if it failed (the panel's status says why)
+assert again is not None, panel.status_text
+print(f"panel: {panel.points[100, 'simclr']:.3f} · section 2: {balanced[100, SEED]:.3f}")
+assert abs(panel.points[100, "simclr"] - balanced[100, SEED]) < 1e-6
 
 # %% [markdown]
 # ## Exercises

@@ -35,26 +35,23 @@
 # ## Setup
 
 # %%
-import os
-
 import matplotlib.pyplot as plt
 import torch
 
 from cookbook_lib import RunConfig, evaluate, load_or_train, metrics, plots
 from cookbook_lib.data import load_dataset
-from cookbook_lib.device import pick_device
+from cookbook_lib.notebook import Table, setup
 from cookbook_lib.sweep import sweep
 from cookbook_lib.widgets import knob_panel
 
-torch.manual_seed(0)
-print("device:", pick_device(), "| torch", torch.__version__, "| threads:", torch.get_num_threads())
+env = setup(seed=0)
 
 # %% tags=["parameters"]
 # Quick mode (COOKBOOK_QUICK=1, set by the tests): six runs of 150 steps on 24-pixel
 # shapes, about 10-12 s each (training + evaluation) on one CPU core, about 75 s for the
 # chapter. Full mode: 32-pixel shapes, batch 128, 300 steps, about 1 min per run on one
 # free CPU core; 8 runs, so 8-12 min in all, and a few seconds per run on a GPU.
-QUICK = os.environ.get("COOKBOOK_QUICK") == "1"
+QUICK = env.quick
 IMAGE_SIZE = 24 if QUICK else 32
 BATCH_SIZE = 64 if QUICK else 128
 STEPS = 150 if QUICK else 300
@@ -71,7 +68,7 @@ SEED = 0
 BASE = RunConfig(method="simclr", dataset="shapes", image_size=IMAGE_SIZE, batch_size=BATCH_SIZE,
                  steps=STEPS, log_every=LOG_EVERY, seed=SEED, projector_depth=2, projector_width=512,
                  embedding_dim=128)
-data = load_dataset("shapes", IMAGE_SIZE, str(pick_device()))
+data = load_dataset("shapes", IMAGE_SIZE)
 run = load_or_train(BASE)
 print(run)
 print(run.model.projector)
@@ -115,14 +112,10 @@ def layer_outputs(run, images) -> dict:
     return outs
 
 
-train_feats = layer_outputs(run, data.train_images)
-test_feats = layer_outputs(run, data.test_images)
+train_feats, test_feats = layer_outputs(run, data.train_images), layer_outputs(run, data.test_images)
 layer_acc = {name: evaluate.linear_probe(train_feats[name], data.train_labels, test_feats[name], data.test_labels)
              for name in train_feats}
 layer_rankme = {name: metrics.rankme(z) for name, z in test_feats.items()}
-print(f"{'layer':30s} {'dim':>5s} {'linear acc':>10s} {'RankMe':>7s}")
-for name in layer_acc:
-    print(f"{name:30s} {test_feats[name].shape[1]:5d} {layer_acc[name]:10.3f} {layer_rankme[name]:7.1f}")
 
 fig, ax = plt.subplots(1, 2, figsize=(11, 3.8))
 names = list(layer_acc)
@@ -138,6 +131,8 @@ for a in ax:
     a.grid(alpha=0.3)
 ax[0].legend()
 fig.tight_layout()
+Table({"layer": name, "dim": test_feats[name].shape[1], "linear_acc": layer_acc[name], "rankme": layer_rankme[name]}
+      for name in layer_acc)
 
 # %% [markdown]
 # **What to notice**
@@ -192,12 +187,9 @@ depth_sweep.table(["projector_depth", "linear_acc", "knn_acc", "rankme_backbone"
 
 # %%
 fig, ax = plt.subplots(1, 2, figsize=(10, 3.6))
-depth_sweep.plot("projector_depth", "linear_acc", hue=None, ax=ax[0])
-ax[0].set_title("linear probe of the backbone h")
-depth_sweep.plot("projector_depth", "rankme_backbone", hue=None, ax=ax[1])
-ax[1].set_title("RankMe of the backbone h")
-for a in ax:
-    a.set_xticks([0, 1, 2])
+for a, y, title in zip(ax, ("linear_acc", "rankme_backbone"), ("linear probe", "RankMe")):
+    depth_sweep.plot("projector_depth", y, hue=None, ax=a)
+    a.set(title=f"{title} of the backbone h", xticks=[0, 1, 2])
 fig.tight_layout()
 
 # %% [markdown]
@@ -237,10 +229,9 @@ knob_panel(BASE, knobs=("projector_depth", "projector_width", "embedding_dim", "
 dim_sweep = sweep(BASE, {"method": ["simclr", "vicreg"], "embedding_dim": EMBEDDING_DIMS})
 print(dim_sweep.table(["method", "embedding_dim", "linear_acc", "rankme", "rankme_backbone"]))
 fig, ax = plt.subplots(1, 2, figsize=(10, 3.6))
-dim_sweep.plot("embedding_dim", "linear_acc", ax=ax[0], logx=True)
-ax[0].set_title("linear probe of h vs embedding_dim")
-dim_sweep.plot("embedding_dim", "rankme", ax=ax[1], logx=True)
-ax[1].set_title("RankMe of the embedding z")
+for a, y, title in zip(ax, ("linear_acc", "rankme"), ("linear probe of h vs embedding_dim", "RankMe of the embedding z")):
+    dim_sweep.plot("embedding_dim", y, ax=a, logx=True)
+    a.set_title(title)
 fig.tight_layout()
 
 # %% [markdown]

@@ -36,26 +36,23 @@
 # ## Setup
 
 # %%
-import math
-import os
-
 import matplotlib.pyplot as plt
 import torch
+from IPython.display import display
 
 from cookbook_lib import RunConfig, load_or_train, plots
-from cookbook_lib.device import pick_device
+from cookbook_lib.notebook import Table, setup, std_ratio
 from cookbook_lib.sweep import sweep
 from cookbook_lib.widgets import knob_panel
 
-torch.manual_seed(0)
-print("device:", pick_device(), "| torch", torch.__version__, "| threads:", torch.get_num_threads())
+env = setup(seed=0)
 
 # %% tags=["parameters"]
 # Quick mode (COOKBOOK_QUICK=1, set by the tests): seven BYOL runs of 100 steps on 24-pixel
 # shapes, about 5 s each (training + evaluation) on a 2-core CPU, about 45 s for the chapter.
 # Full mode: 32-pixel shapes, batch 128, 300 steps, about 1 min per run on one free CPU
 # core, so about 8 min in all, and a few seconds per run on a GPU.
-QUICK = os.environ.get("COOKBOOK_QUICK") == "1"
+QUICK = env.quick
 IMAGE_SIZE = 24 if QUICK else 32
 BATCH_SIZE = 64 if QUICK else 128
 STEPS = 100 if QUICK else 300
@@ -80,20 +77,13 @@ SEED = 0
 BASE = RunConfig(method="byol", dataset="shapes", image_size=IMAGE_SIZE, batch_size=BATCH_SIZE, steps=STEPS,
                  log_every=LOG_EVERY, seed=SEED, optimizer="adamw", lr=2e-3, weight_decay=1e-4,
                  embedding_dim=128, ema_momentum=0.99, predictor_depth=2)
-D = BASE.embedding_dim
 LINEAR = BASE.replace(predictor_depth=1)  # a single Linear(128, 128) predictor
 
 
-def std_d(run) -> float:
-    """Embedding std × √d of a run's test embeddings (≈ 1 healthy, 0 collapsed)."""
-    return run.metrics["embedding_std"] * math.sqrt(D)
-
-
-def report(runs: dict) -> None:
-    print(f"{'run':42s} {'last loss':>9s} {'std × √d':>9s} {'RankMe':>7s} {'linear acc':>10s}")
-    for name, r in runs.items():
-        print(f"{name:42s} {r.history[-1]['loss']:9.3f} {std_d(r):9.3f} {r.metrics['rankme']:7.1f} "
-              f"{r.metrics['linear_acc']:10.3f}")
+def report(runs: dict) -> Table:
+    """One row per run: last loss, embedding std × √d (`std_ratio`), RankMe and linear accuracy."""
+    return Table({"run": name, "last loss": r.history[-1]["loss"], "std_ratio": std_ratio(r),
+                  "rankme": r.metrics["rankme"], "linear_acc": r.metrics["linear_acc"]} for name, r in runs.items())
 
 
 # %% [markdown]
@@ -114,23 +104,22 @@ def report(runs: dict) -> None:
 
 # %%
 ema_sweep = sweep(LINEAR, {"ema_momentum": [0.99, 0.9, 0.0]})
-ema_sweep.table(["ema_momentum", "embedding_std", "rankme", "linear_acc"])
+Table.of(ema_sweep.runs, ["ema_momentum", "std_ratio", "rankme", "linear_acc"])
 
 # %%
 ema_runs = {f"linear predictor, ema_momentum={r.config.ema_momentum:g}": r for r in ema_sweep.runs}
-report(ema_runs)
+display(report(ema_runs))
 fig, ax = plt.subplots(1, 2, figsize=(10, 3.6))
 by_m = sorted(ema_sweep.runs, key=lambda r: r.config.ema_momentum)  # the teacher slows down left to right
-ticks = [f"{r.config.ema_momentum:g}" for r in by_m]
-ax[0].plot(range(len(by_m)), [std_d(r) for r in by_m], "o-")
+ticks = [f"{r.config.ema_momentum:g}" for r in by_m]  # categorical x: one evenly spaced point per momentum
+ax[0].plot(ticks, [std_ratio(r) for r in by_m], "o-")
 ax[0].axhline(1, color="grey", ls=":", label="spread over all directions")
 ax[0].set(title="embedding std × √d vs teacher momentum", ylabel="std × √d", ylim=(0, 1.1))
 ax[0].legend(loc="center right")
-ax[1].plot(range(len(by_m)), [r.metrics["rankme"] for r in by_m], "o-", color="C1")
-ax[1].set(title="RankMe vs teacher momentum", ylabel="RankMe (of d = 128)", ylim=(0, None))
+ax[1].plot(ticks, [r.metrics["rankme"] for r in by_m], "o-", color="C1")
+ax[1].set(title="RankMe vs teacher momentum", ylabel=f"RankMe (of d = {by_m[0].embedding_dim})", ylim=(0, None))
 for a in ax:
-    a.set_xticks(range(len(by_m)), ticks)
-    a.set_xlabel("ema_momentum (0: teacher = student; 0.99: slow teacher)")
+    a.set(xlabel="ema_momentum (0: teacher = student; 0.99: slow teacher)")
     a.grid(alpha=0.3)
 fig.tight_layout()
 
@@ -146,9 +135,9 @@ fig.tight_layout()
 # %%
 if QUICK:
     slow, fast = ema_sweep.runs[0], ema_sweep.runs[2]
-    print(f"std × √d: ema 0.99 {std_d(slow):.3f} vs ema 0 {std_d(fast):.3f} (must be > 1.4×)")
+    print(f"std × √d: ema 0.99 {std_ratio(slow):.3f} vs ema 0 {std_ratio(fast):.3f} (must be > 1.4×)")
     print(f"RankMe:   ema 0.99 {slow.metrics['rankme']:.1f} vs ema 0 {fast.metrics['rankme']:.1f} (must be > 1.4×)")
-    assert std_d(slow) > 1.4 * std_d(fast), (std_d(slow), std_d(fast))
+    assert std_ratio(slow) > 1.4 * std_ratio(fast), (std_ratio(slow), std_ratio(fast))
     assert slow.metrics["rankme"] > 1.4 * fast.metrics["rankme"], (slow.metrics, fast.metrics)
 
 # %% [markdown]
@@ -161,12 +150,10 @@ if QUICK:
 
 # %%
 no_ema = LINEAR.replace(ema_momentum=0.0)
-lr_runs = {
-    "linear, ema 0, predictor_lr_mult=1": load_or_train(no_ema),
-    "linear, ema 0, predictor_lr_mult=10": load_or_train(no_ema.replace(predictor_lr_mult=10.0)),
-    "linear, ema 0.99, predictor_lr_mult=1": load_or_train(LINEAR),
-}
-report(lr_runs)
+lr_runs = {"linear, ema 0, predictor_lr_mult=1": load_or_train(no_ema),
+           "linear, ema 0, predictor_lr_mult=10": load_or_train(no_ema.replace(predictor_lr_mult=10.0)),
+           "linear, ema 0.99, predictor_lr_mult=1": load_or_train(LINEAR)}
+display(report(lr_runs))
 plots.history(list(lr_runs.values()), labels=list(lr_runs), keys=("loss", "rankme", "embedding_std"))
 
 # %% [markdown]
@@ -179,9 +166,9 @@ plots.history(list(lr_runs.values()), labels=list(lr_runs), keys=("loss", "rankm
 # %%
 if QUICK:
     m1, m10 = lr_runs["linear, ema 0, predictor_lr_mult=1"], lr_runs["linear, ema 0, predictor_lr_mult=10"]
-    print(f"std × √d: mult 10 {std_d(m10):.3f} vs mult 1 {std_d(m1):.3f} (must be > 1.4×)")
+    print(f"std × √d: mult 10 {std_ratio(m10):.3f} vs mult 1 {std_ratio(m1):.3f} (must be > 1.4×)")
     print(f"RankMe:   mult 10 {m10.metrics['rankme']:.1f} vs mult 1 {m1.metrics['rankme']:.1f} (must be > 1.5×)")
-    assert std_d(m10) > 1.4 * std_d(m1), (std_d(m10), std_d(m1))
+    assert std_ratio(m10) > 1.4 * std_ratio(m1), (std_ratio(m10), std_ratio(m1))
     assert m10.metrics["rankme"] > 1.5 * m1.metrics["rankme"], (m10.metrics, m1.metrics)
 
 # %% [markdown]
@@ -203,7 +190,7 @@ knob_panel(no_ema, knobs=("ema_momentum", "predictor_lr_mult", "predictor_depth"
 # %%
 depth_runs = {"linear predictor, ema 0": lr_runs["linear, ema 0, predictor_lr_mult=1"],
               "MLP predictor, ema 0": load_or_train(BASE.replace(ema_momentum=0.0))}
-report(depth_runs)
+display(report(depth_runs))
 plots.history(list(depth_runs.values()), labels=list(depth_runs), keys=("loss", "rankme", "embedding_std"))
 
 # %% [markdown]
@@ -218,8 +205,8 @@ plots.history(list(depth_runs.values()), labels=list(depth_runs), keys=("loss", 
 # %%
 if QUICK:
     lin, mlp_run = depth_runs["linear predictor, ema 0"], depth_runs["MLP predictor, ema 0"]
-    print(f"std × √d at ema 0: MLP {std_d(mlp_run):.3f} vs linear {std_d(lin):.3f} (MLP must be > 2× and > 0.6)")
-    assert std_d(mlp_run) > 2 * std_d(lin) and std_d(mlp_run) > 0.6, (std_d(mlp_run), std_d(lin))
+    print(f"std × √d at ema 0: MLP {std_ratio(mlp_run):.3f} vs linear {std_ratio(lin):.3f} (MLP must be > 2× and > 0.6)")
+    assert std_ratio(mlp_run) > 2 * std_ratio(lin) and std_ratio(mlp_run) > 0.6, (std_ratio(mlp_run), std_ratio(lin))
 
 # %% [markdown]
 # ## DirectPred: a predictor you do not train
@@ -248,22 +235,19 @@ if QUICK:
 # runs, about 11 s on a 2-core CPU in quick mode.
 
 # %%
-dp_runs = {
-    "DirectPred, ema 0.99": load_or_train(BASE.replace(direct_predictor=True)),
-    "learned linear predictor, ema 0.99": lr_runs["linear, ema 0.99, predictor_lr_mult=1"],
-    "no predictor, ema 0.99": load_or_train(BASE.replace(predictor_depth=0)),
-}
-report(dp_runs)
+dp_runs = {"DirectPred, ema 0.99": load_or_train(BASE.replace(direct_predictor=True)),
+           "learned linear predictor, ema 0.99": lr_runs["linear, ema 0.99, predictor_lr_mult=1"],
+           "no predictor, ema 0.99": load_or_train(BASE.replace(predictor_depth=0))}
+display(report(dp_runs))
 dp_model = dp_runs["DirectPred, ema 0.99"].model
 print("trainable predictor parameters:", sum(p.numel() for p in dp_model.predictor.parameters()))
-short = {k: k.replace(", ema 0.99", "").replace("learned linear predictor", "learned linear") for k in dp_runs}
+short = {k.replace(", ema 0.99", "").replace("learned linear predictor", "learned linear"): r for k, r in dp_runs.items()}
 fig, ax = plt.subplots(1, 2, figsize=(11, 3.8))
-plots.bars({"BYOL, ema 0.99": {short[k]: std_d(r) for k, r in dp_runs.items()}}, ax=ax[0],
-           ylabel="std × √d (≈ 1 spread, 0 collapsed)", title="embedding std × √d")
-plots.bars({"BYOL, ema 0.99": {short[k]: r.metrics["rankme"] for k, r in dp_runs.items()}}, ax=ax[1],
-           ylabel=f"RankMe (of d = {D})", title="RankMe of the embedding")
-for a in ax:
-    a.get_legend() and a.get_legend().remove()
+for a, metric in zip(ax, ("std_ratio", "rankme")):
+    plots.compare(short, metrics=(metric,), ax=a)
+ax[0].get_legend().remove()
+ax[0].set(ylabel="std × √d (≈ 1 spread, 0 collapsed)", title="embedding std × √d")
+ax[1].set(ylabel=f"RankMe (of d = {dp_runs['DirectPred, ema 0.99'].embedding_dim})", title="RankMe of the embedding")
 fig.suptitle("BYOL at ema_momentum 0.99 with three predictors")
 fig.tight_layout()
 
@@ -275,8 +259,8 @@ fig.tight_layout()
 s = torch.linalg.eigvalsh(dp_model.predictor.corr.double()).flip(0)
 p = torch.linalg.eigvalsh(dp_model.predictor.weight.double()).flip(0)
 fig, ax = plt.subplots(figsize=(6.5, 3.6))
-ax.semilogy(range(1, D + 1), (s / s[0]).clamp_min(1e-6), label="$s_j / s_1$ (correlation of $z$)")
-ax.semilogy(range(1, D + 1), p, label="$p_j$ (DirectPred's predictor)")
+ax.semilogy(range(1, len(s) + 1), (s / s[0]).clamp_min(1e-6), label="$s_j / s_1$ (correlation of $z$)")
+ax.semilogy(range(1, len(p) + 1), p, label="$p_j$ (DirectPred's predictor)")
 ax.axhline(0.1, color="grey", ls=":", label="ε = 0.1")
 ax.set(xlabel="direction j (sorted)", ylabel="eigenvalue", title="DirectPred: predictor vs embedding spectrum")
 ax.legend()
@@ -307,14 +291,14 @@ fig.tight_layout()
 # %%
 if QUICK:
     dp, lin99, none99 = dp_runs.values()
-    print(f"DirectPred: std × √d {std_d(dp):.3f} (must be > 0.6), RankMe {dp.metrics['rankme']:.1f}")
+    print(f"DirectPred: std × √d {std_ratio(dp):.3f} (must be > 0.6), RankMe {dp.metrics['rankme']:.1f}")
     print(f"RankMe: DirectPred {dp.metrics['rankme']:.1f} vs learned linear {lin99.metrics['rankme']:.1f} "
           f"and no predictor {none99.metrics['rankme']:.1f} (must be > 1.5× both)")
-    print(f"std × √d: DirectPred {std_d(dp):.3f} vs no predictor {std_d(none99):.3f} (must be > 1.5×)")
+    print(f"std × √d: DirectPred {std_ratio(dp):.3f} vs no predictor {std_ratio(none99):.3f} (must be > 1.5×)")
     assert sum(p.numel() for p in dp_model.predictor.parameters()) == 0
-    assert std_d(dp) > 0.6, std_d(dp)
+    assert std_ratio(dp) > 0.6, std_ratio(dp)
     assert dp.metrics["rankme"] > 1.5 * max(lin99.metrics["rankme"], none99.metrics["rankme"]), dp.metrics
-    assert std_d(dp) > 1.5 * std_d(none99), (std_d(dp), std_d(none99))
+    assert std_ratio(dp) > 1.5 * std_ratio(none99), (std_ratio(dp), std_ratio(none99))
 
 # %% [markdown]
 # ## Exercises

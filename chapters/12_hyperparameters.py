@@ -37,21 +37,20 @@
 
 # %%
 import copy
-import os
 import time
 
 import matplotlib.pyplot as plt
 import torch
+from IPython.display import display
 
-from cookbook_lib import RunConfig, load_or_train, metrics, plots
+from cookbook_lib import RunConfig, evaluate, load_or_train, metrics, plots
 from cookbook_lib.data import load_dataset
-from cookbook_lib.device import pick_device
-from cookbook_lib.nets import TinyViT
+from cookbook_lib.methods import build
+from cookbook_lib.notebook import Table, setup, std_ratio
 from cookbook_lib.sweep import sweep
 from cookbook_lib.widgets import knob_panel
 
-torch.manual_seed(0)
-print("device:", pick_device(), "| torch", torch.__version__, "| threads:", torch.get_num_threads())
+env = setup(seed=0)
 
 # %% tags=["parameters"]
 # Quick mode (COOKBOOK_QUICK=1, set by the tests): eleven short runs on small images
@@ -61,7 +60,7 @@ print("device:", pick_device(), "| torch", torch.__version__, "| threads:", torc
 # images seen per run (e.g. 2400 steps of batch 16), batches 16, 64 and 256 for three
 # methods with both lr rules, plus 4 optimiser, 4 BYOL and 2 ViT runs: 28 runs, about half
 # an hour on a 2-core CPU and a few minutes on a GPU.
-QUICK = os.environ.get("COOKBOOK_QUICK") == "1"
+QUICK = env.quick
 IMAGE_SIZE = 24 if QUICK else 32
 N_TRAIN, N_TEST = (2048, 1024) if QUICK else (8192, 2048)
 IMAGES_SEEN = 4800 if QUICK else 38400                      # fixed budget of every run in §1-2
@@ -78,12 +77,11 @@ SEED = 0
 
 # %% [markdown]
 # All runs of this chapter train on a fixed subset of `shapes` (the first `N_TRAIN` train and
-# `N_TEST` test images; the runs are cached under a `data_key` naming it) and are probed on
-# the frozen backbone output. The chance level of the probe is about 1/6.
+# `N_TEST` test images; the subset names itself in the run cache) and are probed on the
+# frozen backbone output. The chance level of the probe is about 1/6.
 
 # %%
-data = load_dataset("shapes", IMAGE_SIZE, str(pick_device())).head(N_TRAIN, N_TEST)
-DATA_KEY = f"shapes-{N_TRAIN}x{N_TEST}"
+data = load_dataset("shapes", IMAGE_SIZE).head(N_TRAIN, N_TEST)
 BASE = RunConfig(method="simclr", dataset="shapes", image_size=IMAGE_SIZE, log_every=LOG_EVERY, seed=SEED)
 print(data)
 print("every method's default: optimizer", BASE.resolved().optimizer, "| base lr", BASE.resolved().lr,
@@ -117,11 +115,8 @@ print("every method's default: optimizer", BASE.resolved().optimizer, "| base lr
 # number of epochs). The lr each run gets:
 
 # %%
-print(f"{'batch':>5s} {'steps':>6s} {'lr (linear)':>12s} {'lr (sqrt)':>10s}")
-for b in sorted({b for bs, _ in GRID.values() for b in bs} | {256}):
-    cfg = BASE.replace(batch_size=b)
-    print(f"{b:5d} {IMAGES_SEEN // b:6d} {cfg.replace(lr_scaling='linear').lr_at_batch():12.2e} "
-          f"{cfg.replace(lr_scaling='sqrt').lr_at_batch():10.2e}")
+Table({"batch": b, "steps": IMAGES_SEEN // b, **{f"lr ({r})": BASE.replace(batch_size=b, lr_scaling=r).lr_at_batch()
+                                                 for r in RULES}} for b in sorted({b for bs, _ in GRID.values() for b in bs} | {256}))
 
 # %% [markdown]
 # The sweep: for each method and batch, one run per scaling rule (one `sweep` per point,
@@ -135,19 +130,16 @@ rows, bs_runs = [], {}
 for method, (batches, rules) in GRID.items():
     for b in batches:
         res = sweep(BASE.replace(method=method, batch_size=b, steps=IMAGES_SEEN // b),
-                    {"lr_scaling": rules}, progress=False, data=data, data_key=DATA_KEY)
+                    {"lr_scaling": rules}, progress=False, data=data)
         for row, cfg, run in zip(res.rows, res.configs, res.runs):
-            row.update(method=method, batch_size=b, steps=cfg.steps, lr=cfg.lr_at_batch(),
+            row.update(method=method, batch_size=b, steps=cfg.steps, lr=cfg.lr_at_batch(), std_ratio=std_ratio(run),
                        recipe=f"{method}, {row['lr_scaling']}", final_loss=run.history[-1]["loss"])
             rows.append(row)
             bs_runs[method, b, row["lr_scaling"]] = run
-random_init = load_or_train(BASE.replace(steps=0), progress=False, data=data, data_key=DATA_KEY)
+random_init = load_or_train(BASE.replace(steps=0), progress=False, data=data)
 print(f"random-init encoder (steps=0): linear {random_init.metrics['linear_acc']:.3f}")
-print(f"{'method':8s} {'scaling':8s} {'batch':>5s} {'steps':>5s} {'lr':>9s} {'linear':>7s} {'kNN':>6s} "
-      f"{'RankMe':>7s} {'std·√d':>7s}")
-for r in rows:
-    print(f"{r['method']:8s} {r['lr_scaling']:8s} {r['batch_size']:5d} {r['steps']:5d} {r['lr']:9.2e} "
-          f"{r['linear_acc']:7.3f} {r['knn_acc']:6.3f} {r['rankme']:7.1f} {r['embedding_std'] * 128 ** 0.5:7.2f}")
+Table({k: r[k] for k in ("method", "lr_scaling", "batch_size", "steps", "lr", "linear_acc", "knn_acc", "rankme",
+                         "std_ratio")} for r in rows)
 
 # %%
 fig, ax = plt.subplots(1, 2, figsize=(11, 4))
@@ -228,28 +220,17 @@ OPTIMISERS = {"AdamW, lr 2e-3": dict(optimizer="adamw"),
               "LARS, lr 3.0": dict(optimizer="lars", lr=3.0)}
 if not QUICK:
     OPTIMISERS.update({"SGD, lr 0.3": dict(optimizer="sgd", lr=0.3), "LARS, lr 0.3": dict(optimizer="lars", lr=0.3)})
-opt_runs = {name: load_or_train(OPT_BASE.replace(**knobs), progress=False, data=data, data_key=DATA_KEY)
+opt_runs = {name: load_or_train(OPT_BASE.replace(**knobs), progress=False, data=data)
             for name, knobs in OPTIMISERS.items()}
-for name, run in opt_runs.items():
-    print(f"{name:16s} lr at batch {SMALL_BATCH}: {run.config.lr_at_batch():8.2e}  final loss "
-          f"{run.history[-1]['loss']:.3f}  linear {run.metrics['linear_acc']:.3f}  kNN {run.metrics['knn_acc']:.3f}")
+Table({"run": name, f"lr at batch {SMALL_BATCH}": run.config.lr_at_batch(), "final loss": run.history[-1]["loss"],
+       "linear_acc": run.metrics["linear_acc"], "knn_acc": run.metrics["knn_acc"]} for name, run in opt_runs.items())
 
 # %%
 fig, ax = plt.subplots(1, 2, figsize=(11, 3.8), gridspec_kw=dict(width_ratios=[1.3, 1]))
-for i, (name, run) in enumerate(opt_runs.items()):
-    ax[0].plot([h["step"] for h in run.history], [h["loss"] for h in run.history], "o-", ms=3,
-               color=f"C{i}", label=name)
-ax[0].set(title=f"SimCLR training loss, batch {SMALL_BATCH}", xlabel="step", ylabel="InfoNCE loss")
-ax[0].legend()
-ax[0].grid(alpha=0.3)
-names = list(opt_runs)
-ax[1].bar(range(len(names)), [opt_runs[n].metrics["linear_acc"] for n in names],
-          color=[f"C{i}" for i in range(len(names))])
-for i, n in enumerate(names):
-    ax[1].text(i, opt_runs[n].metrics["linear_acc"] + 0.005, f"{opt_runs[n].metrics['linear_acc']:.3f}", ha="center")
-ax[1].set_xticks(range(len(names)), [n.replace(", ", "\n") for n in names])
-ax[1].set(title="linear probe of the backbone", ylabel="test accuracy",
-          ylim=(0, 1.15 * max(r.metrics["linear_acc"] for r in opt_runs.values())))
+plots.history(list(opt_runs.values()), keys=("loss",), labels=list(opt_runs), axes=[ax[0]])
+ax[0].set(title=f"SimCLR training loss, batch {SMALL_BATCH}", ylabel="InfoNCE loss")
+plots.compare(opt_runs, metrics=("linear_acc",), ax=ax[1], title="linear probe of the backbone")
+ax[1].set_ylabel("test accuracy")
 fig.tight_layout()
 
 # %% [markdown]
@@ -294,43 +275,30 @@ if QUICK:
 PROBE_IMAGES = data.test_images[:512]
 
 
-def health(run, record):
-    """Callback for `load_or_train`: add the embedding std × √d and RankMe of 512 fixed test
-    images to each history record (kept in the cache with the run)."""
-    if "test_std" in record:  # a cached run replays its history: already measured
-        return
-    model = run.model
-    was_training = model.training
-    with torch.no_grad():
-        _, z = run.embed(PROBE_IMAGES)  # eval mode: no BatchNorm statistics are updated
-    model.train(was_training)
-    record["test_std"] = metrics.embedding_std(z) * z.shape[1] ** 0.5
-    record["test_rankme"] = metrics.rankme(z)
+def test_z(model):
+    """The embeddings of 512 fixed test images (`train` calls its `log_fns` with the model in
+    eval mode: no BatchNorm statistics are updated)."""
+    return evaluate.embed(model.embed, PROBE_IMAGES)[1]
 
 
+# fn(model, z) recorded at every log step in run.history, and cached with the run (z: the training batch's embeddings)
+HEALTH = {"test_std": lambda model, z: std_ratio(metrics.embedding_std(test_z(model)), z.shape[1]),
+          "test_rankme": lambda model, z: metrics.rankme(test_z(model))}
 BYOL_BASE = BASE.replace(method="byol", batch_size=BYOL_BATCH, steps=BYOL_STEPS, lr_scaling="sqrt",
                          log_every=BYOL_STEPS // 5)
-byol_runs = {wd: load_or_train(BYOL_BASE.replace(weight_decay=wd), progress=False, callback=health,
-                               data=data, data_key=DATA_KEY)
+byol_runs = {wd: load_or_train(BYOL_BASE.replace(weight_decay=wd), progress=False, log_fns=HEALTH, data=data)
              for wd in BYOL_WEIGHT_DECAYS}
-for wd, run in byol_runs.items():
-    m = run.metrics
-    print(f"weight_decay {wd:<7g} linear {m['linear_acc']:.3f}  kNN {m['knn_acc']:.3f}  "
-          f"RankMe {m['rankme']:.1f}  std·√d {m['embedding_std'] * 128 ** 0.5:.2f}")
+Table.of({f"weight_decay={wd:g}": run for wd, run in byol_runs.items()}, ["linear_acc", "knn_acc", "rankme", "std_ratio"])
 
 # %%
-fig, ax = plt.subplots(1, 2, figsize=(11, 3.6))
-for i, (wd, run) in enumerate(byol_runs.items()):
-    steps = [h["step"] for h in run.history]
-    ax[0].plot(steps, [h["test_std"] for h in run.history], "o-", ms=3, color=f"C{i}", label=f"weight_decay={wd:g}")
-    ax[1].plot(steps, [h["test_rankme"] for h in run.history], "o-", ms=3, color=f"C{i}", label=f"weight_decay={wd:g}")
+fig = plots.history(list(byol_runs.values()), keys=("test_std", "test_rankme"),
+                    labels=[f"weight_decay={wd:g}" for wd in byol_runs])
+ax = fig.axes
 ax[0].axhline(1.0, ls="--", color="0.4", lw=1, label="isotropic (healthy)")
-ax[0].set(title="BYOL: embedding std × √d on 512 test images", xlabel="step", ylabel="std × √d", ylim=(0, 1.2))
-ax[1].set(title="BYOL: RankMe of the embedding (512 test images)", xlabel="step", ylabel="RankMe")
-for a in ax:
-    a.legend()
-    a.grid(alpha=0.3)
-fig.tight_layout()
+ax[0].set(title="BYOL: embedding std × √d on 512 test images", ylabel="std × √d", ylim=(0, 1.2))
+ax[0].legend(fontsize=plots.FONT)
+ax[1].set(title="BYOL: RankMe of the embedding (512 test images)", ylabel="RankMe")
+fig
 
 # %% [markdown]
 # **What to notice**: the two runs are almost indistinguishable. Both start close to a
@@ -356,14 +324,13 @@ def conv_weights(model):
     return [m.weight for m in model.backbone.modules() if isinstance(m, torch.nn.Conv2d)]
 
 
-no_wd, with_wd = byol_runs[0.0], byol_runs[max(BYOL_WEIGHT_DECAYS)]
 norm = {wd: torch.sqrt(sum((w.detach() ** 2).sum() for w in conv_weights(r.model))).item() for wd, r in byol_runs.items()}
-for wd, n in norm.items():
-    print(f"weight_decay {wd:<7g} norm of the backbone's convolutions after {BYOL_STEPS} steps: {n:.3f}")
+display(Table({"weight_decay": wd, f"norm of the backbone's convolutions after {BYOL_STEPS} steps": n}
+              for wd, n in norm.items()))
 shrink = 1 - norm[max(BYOL_WEIGHT_DECAYS)] / norm[0.0]
 print(f"decay {max(BYOL_WEIGHT_DECAYS):g} shrank them by {100 * shrink:.2f} %")
 
-scaled = copy.deepcopy(no_wd.model).train()  # training mode: BatchNorm uses the batch's statistics
+scaled = copy.deepcopy(byol_runs[0.0].model).train()  # training mode: BatchNorm uses the batch's statistics
 x = PROBE_IMAGES[:256]
 with torch.no_grad():
     z_before = scaled.embed(x)[1]
@@ -398,35 +365,28 @@ if QUICK:
 #
 # A ViT learns slowly on a CPU budget (chapter 06 found that `vit_tiny` on 16-pixel images
 # could learn digits but not shapes), so this small run uses `digits`: SimCLR with the
-# `vit_tiny` backbone (6 blocks of width 64, 4-pixel patches, so 16 tokens), batch 64, for
+# `vit_tiny` backbone (6 blocks of width 64, `patch_size=4`: 16 tokens), batch 64, for
 # `VIT_STEPS` steps, with and without BatchNorm in the projector. Two runs, about 8 s on a
 # 2-core CPU in quick mode. We probe the backbone (linear and kNN) and measure the RankMe of
 # the projector output.
 
 # %%
-VIT = RunConfig(method="simclr", dataset="digits", image_size=16, backbone="vit_tiny", representation_dim=64,
-                batch_size=64, steps=VIT_STEPS, log_every=VIT_STEPS // 8, seed=SEED)
+VIT = RunConfig(method="simclr", dataset="digits", image_size=16, backbone="vit_tiny", patch_size=4,
+                representation_dim=64, batch_size=64, steps=VIT_STEPS, log_every=VIT_STEPS // 8, seed=SEED)
 vit_runs = {bn: load_or_train(VIT.replace(projector_bn=bn), progress=False) for bn in (True, False)}
-print(f"{'projector':24s} {'final loss':>10s} {'linear':>7s} {'kNN':>6s} {'RankMe z':>9s} {'RankMe h':>9s}")
-for bn, run in vit_runs.items():
-    m = run.metrics
-    print(f"{'Linear-BN-ReLU-Linear' if bn else 'Linear-ReLU-Linear':24s} {run.history[-1]['loss']:10.3f} "
-          f"{m['linear_acc']:7.3f} {m['knn_acc']:6.3f} {m['rankme']:9.1f} {m['rankme_backbone']:9.1f}")
+Table({"projector": "Linear-BN-ReLU-Linear" if bn else "Linear-ReLU-Linear", "final loss": run.history[-1]["loss"],
+       **{k: run.metrics[k] for k in ("linear_acc", "knn_acc", "rankme", "rankme_backbone")}}
+      for bn, run in vit_runs.items())
 
 # %%
 fig, ax = plt.subplots(1, 2, figsize=(11, 3.6))
 labels = {True: "projector_bn=True", False: "projector_bn=False"}
-plots.bars({labels[bn]: {"linear probe": r.metrics["linear_acc"], "kNN": r.metrics["knn_acc"]}
-            for bn, r in vit_runs.items()}, ax=ax[0], ylabel="test accuracy (backbone)",
-           title=f"tiny ViT, SimCLR on digits, {VIT_STEPS} steps")
-ax[0].set_ylim(0, 1)
+plots.compare({labels[bn]: r for bn, r in vit_runs.items()}, metrics=("linear_acc", "knn_acc"), ax=ax[0],
+              title=f"tiny ViT, SimCLR on digits, {VIT_STEPS} steps")
+ax[0].set(ylim=(0, 1), ylabel="test accuracy (backbone)")
 ax[0].legend(loc="upper right")  # inside: the bars stay below 0.8 here
-for i, (bn, run) in enumerate(vit_runs.items()):
-    ax[1].plot([h["step"] for h in run.history], [h["rankme"] for h in run.history], "o-", ms=3,
-               color=f"C{i}", label=labels[bn])
-ax[1].set(title="RankMe of z on the training batch", xlabel="step", ylabel="RankMe (of 128)", ylim=(0, None))
-ax[1].legend()
-ax[1].grid(alpha=0.3)
+plots.history(list(vit_runs.values()), keys=("rankme",), labels=[labels[bn] for bn in vit_runs], axes=[ax[1]])
+ax[1].set(title="RankMe of z on the training batch", ylabel=f"RankMe (of {vit_runs[True].embedding_dim})", ylim=(0, None))
 fig.tight_layout()
 
 # %% [markdown]
@@ -452,22 +412,24 @@ if QUICK:
 # %% [markdown]
 # **What a smaller patch costs.** A patch of $p$ pixels turns an $S \times S$ image into
 # $(S/p)^2$ tokens, and self-attention's cost grows with the square of the token count.
-# Below: one forward and backward pass of the cookbook's `TinyViT` (width 192, 6 blocks) on
+# Below: one forward and backward pass of the tiny ViT (`vit_tiny`, width 192, 6 blocks) on
 # a batch of 16 shapes images, for several patch sizes. About 2 s in quick mode. (The
-# `vit_tiny` backbone of `RunConfig` uses 4-pixel patches, or 2 when the image size is not a
-# multiple of 4; the `patch_size` knob sets the patches of `mae` and `inpainting`.)
+# `patch_size` knob sets the patches of the `vit_tiny` backbone, as it does for `mae` and
+# `inpainting`; the image size must be a multiple of it.)
 
 # %%
 x = torch.rand(16, 3, IMAGE_SIZE, IMAGE_SIZE)
-print(f"{'patch':>5s} {'tokens':>6s} {'params':>8s} {'fwd+bwd (s)':>12s}")
+timing = Table()
 for i, p in enumerate(p for p in (12, 8, 4, 2) if IMAGE_SIZE % p == 0):
-    vit = TinyViT(IMAGE_SIZE, p, dim=192)
+    cfg = RunConfig(backbone="vit_tiny", image_size=IMAGE_SIZE, patch_size=p, representation_dim=192).resolved()
+    vit = build(cfg, data.num_classes).backbone  # the configured tiny ViT: width 192, 6 blocks, p-pixel patches
     if i == 0:
         vit(x).sum().backward()  # warm-up: the first pass pays one-time costs
     t = time.perf_counter()
     vit(x).sum().backward()
-    print(f"{p:5d} {(IMAGE_SIZE // p) ** 2:6d} {sum(q.numel() for q in vit.parameters()) / 1e6:7.2f}M "
-          f"{time.perf_counter() - t:12.3f}")
+    timing.append({"patch": p, "tokens": (IMAGE_SIZE // p) ** 2, "params (M)": sum(q.numel() for q in vit.parameters()) / 1e6,
+                   "fwd+bwd (s)": time.perf_counter() - t})
+timing
 
 # %% [markdown]
 # **What to notice**: the parameter count barely depends on the patch size (only the patch

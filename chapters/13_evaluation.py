@@ -35,30 +35,25 @@
 # ## Setup
 
 # %%
-import json
-import os
-
 import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
-
 from IPython.display import display
-from cookbook_lib import RunConfig, evaluate, load_or_train, plots, train
-from cookbook_lib.cache import run_path, save_run
+
+from cookbook_lib import RunConfig, evaluate, load_or_train, plots
 from cookbook_lib.data import load_dataset
-from cookbook_lib.device import pick_device
+from cookbook_lib.notebook import Table, setup
 from cookbook_lib.sweep import sweep
 from cookbook_lib.widgets import knob_panel
 
-torch.manual_seed(0)
-print("device:", pick_device(), "| torch", torch.__version__, "| threads:", torch.get_num_threads())
+env = setup(seed=0)
 
 # %% tags=["parameters"]
 # Quick mode (COOKBOOK_QUICK=1, set by the tests): four SimCLR runs of 150 steps on 24-pixel
 # shapes, batch 64 — about a minute for the whole chapter on one CPU core. Full mode: 32-pixel
 # shapes, batch 128, 600 steps, five temperatures: about 1.5 min per run on one free CPU core
 # (10-15 min in all), seconds per run on a GPU.
-QUICK = os.environ.get("COOKBOOK_QUICK") == "1"
+QUICK = env.quick
 IMAGE_SIZE = 24 if QUICK else 32
 BATCH_SIZE = 64 if QUICK else 128
 STEPS = 150 if QUICK else 600
@@ -75,7 +70,7 @@ SEED = 0
 # %%
 MAIN = RunConfig(method="simclr", dataset="shapes", image_size=IMAGE_SIZE, batch_size=BATCH_SIZE, steps=STEPS,
                  log_every=LOG_EVERY, seed=SEED, optimizer="adamw", temperature=0.1)
-data = load_dataset("shapes", IMAGE_SIZE, str(pick_device()))
+data = load_dataset("shapes", IMAGE_SIZE)
 print(data)
 
 
@@ -96,39 +91,24 @@ def spearman(a, b) -> float:
 # - the **offline probe**: stop, freeze the encoder, embed a labelled set and fit a linear
 #   classifier to convergence. This is the number papers report, and it costs a full pass.
 #
-# `train(..., callback=...)` calls us at every log step with the live model, so we can fit an
-# offline probe there (on a subset: 2000 train / 1000 test images in quick mode). The run
-# and the offline curve are stored, so reopening the chapter is instant. About 20 s on one
-# CPU core in quick mode.
+# `load_or_train(..., log_fns={name: fn})` calls `fn(model, z)` at every log step with the
+# live model (in eval mode), so we can fit an offline probe there (on a fixed subset: 2000
+# train / 1000 test images in quick mode). Its numbers are recorded in `run.history` and
+# stored with the run, so reopening the chapter is instant. About 20 s on one CPU core in
+# quick mode.
 
 # %%
-main_path = run_path(MAIN)
-curve_path = main_path.with_name(main_path.stem + "-offline_probe.json")
-
-
-def offline_probe(run, record):
-    """Fit a linear probe on the frozen backbone at this log step (the model goes back to training)."""
-    model = run.model
-    model.eval()
+def offline_probe(model, z) -> float:
+    """A linear probe fitted on the frozen backbone at this log step (`z`, the training batch's
+    embeddings, is not used)."""
     h_tr = evaluate.embed(model.backbone, data.train_images[:OFFLINE_TRAIN])
     h_te = evaluate.embed(model.backbone, data.test_images[:OFFLINE_TEST])
-    model.train()
-    offline[record["step"]] = evaluate.linear_probe(h_tr, data.train_labels[:OFFLINE_TRAIN], h_te,
-                                                    data.test_labels[:OFFLINE_TEST], steps=200)
+    return evaluate.linear_probe(h_tr, data.train_labels[:OFFLINE_TRAIN], h_te, data.test_labels[:OFFLINE_TEST],
+                                 steps=200)
 
 
-if main_path.exists() and curve_path.exists():
-    main = load_or_train(MAIN)
-    offline = {int(k): v for k, v in json.loads(curve_path.read_text()).items()}
-else:
-    offline = {}
-    main = train(MAIN, callback=offline_probe)
-    save_run(main, main_path)
-    curve_path.write_text(json.dumps(offline))
-
-steps = [r["step"] for r in main.history]
-online = [r["online_probe_acc"] for r in main.history]
-offline_curve = [offline[s] for s in steps]
+main = load_or_train(MAIN, log_fns={"offline_probe": offline_probe})
+steps, online, offline_curve = ([r[k] for r in main.history] for k in ("step", "online_probe_acc", "offline_probe"))
 fig, ax = plt.subplots(figsize=(6, 3.5))
 ax.plot(steps, online, "o-", label="online probe (trained during SSL)")
 ax.plot(steps, offline_curve, "s-", label="offline linear probe (frozen, refit)")
@@ -136,8 +116,7 @@ ax.axhline(evaluate.chance(data.test_labels), color="grey", ls=":", label="chanc
 ax.set(xlabel="SSL training step", ylabel="test accuracy (shape)", title="SimCLR: online vs offline probe")
 ax.legend()
 plt.show()
-for s, a, b in zip(steps, online, offline_curve):
-    print(f"step {s:4d}: online {a:.3f}  offline {b:.3f}")
+Table({"step": s, "online probe": a, "offline probe": b} for s, a, b in zip(steps, online, offline_curve))
 
 # %% [markdown]
 # **What to notice**
@@ -175,15 +154,12 @@ h_tr, z_tr = main.embed(data.train_images)
 h_te, z_te = main.embed(data.test_images)
 budget = {}
 for n in LABELS_PER_CLASS:
-    if n is None:
-        idx = torch.arange(len(h_tr))
-    else:
-        idx = torch.cat([torch.nonzero(data.train_labels == c)[:n, 0] for c in range(data.num_classes)])
+    idx = torch.arange(len(h_tr)) if n is None else \
+        torch.cat([torch.nonzero(data.train_labels == c)[:n, 0] for c in range(data.num_classes)])  # the first n of each class
     x, y = h_tr[idx], data.train_labels[idx]
     budget[len(idx)] = dict(kNN=evaluate.knn(x, y, h_te, data.test_labels, k=min(20, len(idx))),
                             linear=evaluate.linear_probe(x, y, h_te, data.test_labels),
                             MLP=evaluate.mlp_probe(x, y, h_te, data.test_labels))
-    print(f"{len(idx):5d} labels: " + "  ".join(f"{k} {v:.3f}" for k, v in budget[len(idx)].items()))
 
 fig, ax = plt.subplots(figsize=(6, 3.5))
 for reader in ("kNN", "linear", "MLP"):
@@ -193,6 +169,7 @@ ax.set(xscale="log", xlabel="labelled training images", ylabel="test accuracy (s
        title="three probes of the same frozen SimCLR backbone")
 ax.legend()
 plt.show()
+Table({"labels": n, **accs} for n, accs in budget.items())
 
 # %% [markdown]
 # **What to notice**
@@ -236,10 +213,10 @@ assert full["linear"] > few["linear"] + 0.05, (few, full)
 
 # %%
 result = sweep(MAIN, {"temperature": TEMPERATURES})
-rows = [r for r in result.rows if r["status"] == "ok"]
-temps = [r["temperature"] for r in rows]
-acc, rank, alpha = ([r[k] for r in rows] for k in ("linear_acc", "rankme", "alpha_req"))
-result.table(["temperature", "linear_acc", "knn_acc", "rankme", "alpha_req", "embedding_std"])
+ok = [r for r in result.runs if r is not None and r.status == "ok"]
+temps = [r.config.temperature for r in ok]
+acc, rank, alpha = ([r.metrics[k] for r in ok] for k in ("linear_acc", "rankme", "alpha_req"))
+Table.of(ok, ["temperature", "linear_acc", "knn_acc", "rankme", "alpha_req", "std_ratio"])
 
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(11, 3.2), layout="constrained")
@@ -309,15 +286,13 @@ def precision_at_k(features, queries, k=6):
 
 
 queries = torch.arange(5) * 37
-figs = {}
 for name, feats in (("backbone h", h_te), ("projector z", z_te)):
     nn_idx = neighbours(feats, queries)
     order = torch.cat([queries[:, None], nn_idx], dim=1).flatten()
     titles = ["query: " + data.class_names[int(data.test_labels[i])] if j % 7 == 0
               else data.class_names[int(data.test_labels[i])] for j, i in enumerate(order.tolist())]
-    figs[name] = plots.image_grid(data.test_images[order], nrow=7, titles=titles,
-                                  title=f"6 nearest test neighbours by cosine similarity of the {name}")
-    display(figs[name])
+    display(plots.image_grid(data.test_images[order], nrow=7, titles=titles,
+                             title=f"6 nearest test neighbours by cosine similarity of the {name}"))
 
 many = torch.arange(512) * (len(h_te) // 512)
 prec = {name: precision_at_k(f, many) for name, f in (("backbone", h_te), ("projector", z_te))}

@@ -49,16 +49,16 @@ import torchvision.transforms.v2 as T
 
 from cookbook_lib import RunConfig, augment, methods
 from cookbook_lib.data import load_dataset
-from cookbook_lib.device import autocast, pick_device
+from cookbook_lib.device import autocast
+from cookbook_lib.notebook import Table, setup
 
-torch.manual_seed(0)
-device = pick_device()
-print("device:", device, "| torch", torch.__version__, "| threads:", torch.get_num_threads())
+env = setup(seed=0)
+device = env.device
 
 # %% tags=["parameters"]
 # Quick mode: about 25 s on a 2-core CPU for the whole chapter; full mode about 2 min (longer
 # timings, 30 distributed steps); on a GPU the timing cells take seconds.
-QUICK = os.environ.get("COOKBOOK_QUICK") == "1"
+QUICK = env.quick
 TIMED_STEPS = 4 if QUICK else 20  # timed training steps per setting
 BATCH = 128  # images per step in the timings
 DIST_STEPS = 5 if QUICK else 30  # steps of the one- and two-process runs
@@ -80,7 +80,7 @@ DIST_STEPS = 5 if QUICK else 30  # steps of the one- and two-process runs
 # About 10 s on a 2-core CPU in quick mode.
 
 # %%
-data = load_dataset("shapes", 32, str(device))
+data = load_dataset("shapes", 32)
 cfg = RunConfig(method="simclr", batch_size=BATCH).resolved()
 
 
@@ -115,15 +115,13 @@ def step_seconds(channels_last: bool, precision: str, steps: int = TIMED_STEPS) 
 
 timings = {f"{'channels_last' if cl else 'contiguous'}, {p}": step_seconds(cl, p)
            for p in ("fp32", "bf16") for cl in (False, True)}
-for name, s in timings.items():
-    print(f"{name:26s} {1000 * s:7.1f} ms/step  {2 * BATCH / s:8,.0f} views/s")
+Table({"setting": name, "ms/step": 1000 * s, "views/s": 2 * BATCH / s} for name, s in timings.items())
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 2.8))
 names = list(timings)
 ax.barh(names, [2 * BATCH / timings[n] for n in names], color=["#8da0cb", "#66c2a5", "#fc8d62", "#e78ac3"])
-ax.set_xlabel("trained views per second (higher is faster)")
-ax.set_title(f"one SimCLR step, convnet, batch {BATCH}, on {device.type}")
+ax.set(xlabel="trained views per second (higher is faster)", title=f"one SimCLR step, convnet, batch {BATCH}, on {device.type}")
 ax.invert_yaxis()
 fig.tight_layout()
 
@@ -220,12 +218,12 @@ tmp = tempfile.mkdtemp()
 script = os.path.join(tmp, "run.py")
 with open(script, "w") as f:
     f.write(SCRIPT)
-env = {**os.environ, "OMP_NUM_THREADS": "1"}
+proc_env = {**os.environ, "OMP_NUM_THREADS": "1"}
 curves = {}
 for nproc in (1, 2):
     launcher = [] if nproc == 1 else ["-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}"]
     out = os.path.join(tmp, f"{nproc}.json")
-    done = subprocess.run([sys.executable, *launcher, script, json.dumps(knobs), out], env=env,
+    done = subprocess.run([sys.executable, *launcher, script, json.dumps(knobs), out], env=proc_env,
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
     curves[nproc] = json.load(open(out))
@@ -237,10 +235,7 @@ fig, ax = plt.subplots(figsize=(6, 3))
 steps = range(1, len(one) + 1)
 ax.plot(steps, one, "o-", lw=3, alpha=0.5, label="1 process, batch 64")
 ax.plot(steps, two, "x--", color="k", label="2 processes × 32 (torchrun, gloo)")
-ax.set_xticks(list(steps))
-ax.set_xlabel("step")
-ax.set_ylabel("NT-Xent loss")
-ax.set_title("two processes retrace one process, step for step")
+ax.set(xticks=list(steps), xlabel="step", ylabel="NT-Xent loss", title="two processes retrace one process, step for step")
 ax.legend()
 fig.tight_layout()
 gap = float(((one - two).abs() / one.abs()).max())
@@ -280,10 +275,7 @@ for rule in ("linear", "sqrt"):
     lrs = [base.replace(batch_size=b, lr_scaling=rule).lr_at_batch() for b in batches]
     ax.plot(batches, lrs, "o-", label=f"lr_scaling={rule!r}")
 ax.set_xscale("log", base=2)
-ax.set_yscale("log")
-ax.set_xlabel("effective (global) batch size")
-ax.set_ylabel("learning rate")
-ax.set_title("LARS, base lr 0.3 at batch 256")
+ax.set(yscale="log", xlabel="effective (global) batch size", ylabel="learning rate", title="LARS, base lr 0.3 at batch 256")
 ax.legend()
 fig.tight_layout()
 

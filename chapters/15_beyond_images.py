@@ -40,27 +40,26 @@
 # ## Setup
 
 # %%
-import os
-
 import matplotlib.pyplot as plt
 import torch
+from IPython.display import display
 from sklearn.datasets import load_digits
 
 from cookbook_lib import plots
 from cookbook_lib.augment import to_float
-from cookbook_lib.beyond import (CLIP, LocalGlobal, TabularSSL, caption_tokens, few_label_probe, load_or_run,
-                                 pooled_and_map, prompt_tokens, scarf_corrupt, shift_flip_views, train_clip,
-                                 train_scarf, train_vicregl, zero_shot)
+from cookbook_lib.beyond import (CLIP, LocalGlobal, TabularSSL, few_label_probe, load_or_run, pooled_and_map,
+                                 prompt_tokens, scarf_corrupt, shift_flip_views, train_clip, train_scarf,
+                                 train_vicregl, zero_shot)
 from cookbook_lib.data import load_dataset
 from cookbook_lib.evaluate import linear_probe
+from cookbook_lib.notebook import Table, setup
 
-torch.manual_seed(0)
-print("device: cpu (these loops are small; they run on the CPU) | torch", torch.__version__,
-      "| threads:", torch.get_num_threads())
+env = setup(seed=0)
+print("the loops of this chapter are small: they run on the CPU, whatever the device above")
 
 # %% tags=["parameters"]
 # Quick mode (COOKBOOK_QUICK=1, set by the tests) trains short runs; the full runs are longer.
-QUICK = os.environ.get("COOKBOOK_QUICK") == "1"
+QUICK = env.quick
 SEED = 0
 # 1. SCARF on a table
 TAB_STEPS = 200 if QUICK else 1000          # optimiser steps per corruption rate (batch 128 rows)
@@ -145,9 +144,8 @@ acc_scarf = {}
 for rate in RATES:
     model, _ = scarf_run(rate)
     acc_scarf[rate] = probe(model.encoder)
-print(f"linear probe, {PER_CLASS} labels per class: raw features {acc_raw:.3f} | random-init MLP {acc_random:.3f}")
-for rate, acc in acc_scarf.items():
-    print(f"  SCARF c = {rate:.1f}: {acc:.3f}")
+Table({"features": name, f"probe, {PER_CLASS} labels per class": acc} for name, acc in
+      {"raw": acc_raw, "random-init MLP": acc_random, **{f"SCARF c = {r:.1f}": a for r, a in acc_scarf.items()}}.items())
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.6))
@@ -224,10 +222,8 @@ print(f"loss {clip_history[0]['loss']:.2f} -> {clip_history[-1]['loss']:.2f}, "
 
 # %%
 zs_factors = ("shape", "colour", "size", "position", "background")
-zero_shot_acc, zs_pred = {}, {}
-for f in zs_factors:
-    zs_pred[f] = zero_shot(clip, data.test_images, prompt_tokens(f, data.factor_classes))
-    zero_shot_acc[f] = float((zs_pred[f] == data.test_factors[f]).float().mean())
+zero_shot_acc = {f: float((zero_shot(clip, data.test_images, prompt_tokens(f, data.factor_classes)) == data.test_factors[f])
+                          .float().mean()) for f in zs_factors}
 chance = {f: 1 / data.factor_classes[f] for f in zs_factors}
 print({f: round(a, 3) for f, a in zero_shot_acc.items()})
 plots.bars({"CLIP zero-shot": zero_shot_acc}, ylabel="test accuracy", reference=chance,
@@ -238,33 +234,22 @@ plots.bars({"CLIP zero-shot": zero_shot_acc}, ylabel="test accuracy", reference=
 # embeddings are nearest. Each row below is one query.
 
 # %%
-names = ("shape", "colour", "size", "position", "background")
 queries = [("star", dict(shape=5)), ("ring", dict(shape=4)), ("square", dict(shape=1)),
            ("triangle, colour-0", dict(shape=2, colour=0)), ("circle, background-5", dict(shape=0, background=5))]
-tokens = []
-for _, q in queries:
-    t = caption_tokens({n: torch.tensor([q.get(n, 0)]) for n in names}, data.factor_classes)
-    offset = 0
-    for n in names:  # zero the factors the query does not name
-        if n not in q:
-            t[:, offset:offset + data.factor_classes[n]] = 0
-        offset += data.factor_classes[n]
-    tokens.append(t)
+# a caption is the sum of its one-token prompts (multi-hot: one token per factor it names)
+tokens = torch.stack([sum(prompt_tokens(n, data.factor_classes)[v] for n, v in q.items()) for _, q in queries])
 with torch.no_grad():
-    text_z = clip.embed_text(torch.cat(tokens))
+    text_z = clip.embed_text(tokens)
     image_z = torch.cat([clip.embed_images(to_float(c)) for c in data.test_images.split(1024)])
 top = (text_z @ image_z.T).topk(8, dim=1).indices
-fig, axes = plt.subplots(len(queries), 8, figsize=(10, 1.45 * len(queries)))
-for r, ((query, q), row) in enumerate(zip(queries, top)):
-    for ax, i in zip(axes[r], row):
-        ax.imshow(data.test_images[i].permute(1, 2, 0).numpy())
-        shape = int(data.test_labels[i])
-        ax.set_title(data.class_names[shape], fontsize=8, color="green" if shape == q["shape"] else "red")
-        ax.set_xticks([]), ax.set_yticks([])
-    axes[r, 0].set_ylabel(query, fontsize=9)
-fig.suptitle("text → image retrieval: the 8 nearest test images per caption (row label = query;\n"
-             "green title = the retrieved shape is the one asked for)", fontsize=10)
-fig.tight_layout()
+shapes = data.test_labels[top.flatten()].tolist()
+fig = plots.image_grid(data.test_images[top.flatten()], nrow=8, titles=[data.class_names[s] for s in shapes],
+                       title="text → image retrieval: the 8 nearest test images per caption (row label = query;\n"
+                             "green title = the retrieved shape is the one asked for)")
+for j, ax in enumerate(fig.axes):
+    ax.title.set_color("green" if shapes[j] == queries[j // 8][1]["shape"] else "red")
+    ax.set_ylabel(queries[j // 8][0] if j % 8 == 0 else "", fontsize=9)
+display(fig)
 precision = {query: float((data.test_labels[row] == q["shape"]).float().mean()) for (query, q), row in zip(queries, top)}
 print("shape precision of the 8 retrieved images:", precision)
 
@@ -350,8 +335,7 @@ torch.manual_seed(SEED)
 local_models = {"random init": LocalGlobal().eval(), "global only (λ = 0)": local_run(0.0)[0],
                 f"global + local (λ = {LOCAL_WEIGHT})": local_run(LOCAL_WEIGHT)[0]}
 read = {name: read_factors(m) for name, m in local_models.items()}
-for name, r in read.items():
-    print(f"{name:26s}", {k: round(v, 3) for k, v in r.items()})
+display(Table({"model": name, **r} for name, r in read.items()))
 plots.bars(read, ylabel="linear-probe accuracy",
            reference={"position/pooled": 1 / 9, "position/map": 1 / 9,
                       "shape/pooled": 1 / 6, "shape/map": 1 / 6},

@@ -59,10 +59,17 @@ def load_or_train(config: RunConfig, progress: bool = True, callback=None, data=
     if path.exists():
         try:
             run = load_run(path, num_classes=None if data is None else data.num_classes)
-            if callback is not None:
-                for record in run.history:
-                    callback(run, record)
-            return run
+            wanted = set(train_kw.get("log_fns") or {})
+            if wanted and not all(wanted <= set(r) for r in run.history):
+                # stored before these extra numbers were asked for: train it again, with them
+                warnings.warn(f"the cached run {path.name} has no {', '.join(sorted(wanted))} in its history; "
+                              f"training it again to record them", RuntimeWarning, stacklevel=2)
+            else:
+                config.warn_ignored(stacklevel=3)  # loading it: the same run whatever the ignored knobs say
+                if callback is not None:
+                    for record in run.history:
+                        callback(run, record)
+                return run
         except Exception as e:  # noqa: BLE001 - any damage means: retrain
             warnings.warn(f"the cached run {path.name} could not be read ({type(e).__name__}: {e}); "
                           f"training it again", RuntimeWarning, stacklevel=2)

@@ -128,7 +128,7 @@ class RunConfig:
     # masked modelling and older pretext tasks
     mask_ratio: float | None = knob(None, "fraction of patches masked by mae and inpainting; None = the method's default (0.75, 0.25)", range=(0.0, 0.95),
                        stops=[0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95])
-    patch_size: int = knob(4, "side in pixels of the patches mae (its tiny ViT) and inpainting mask; image_size must be a multiple", range=(1, 64))
+    patch_size: int = knob(4, "side in pixels of the patches of the tiny ViT (backbone='vit_tiny', and mae's own) and of inpainting's mask; image_size must be a multiple", range=(1, 64))
     jigsaw_permutations: int = knob(24, "jigsaw: how many tile orders (of a 3×3 grid) to tell apart: the harder-pretext-task knob", range=(2, 1000), log=True)
     # --- augmentations (strengths; each applied per image with its own random draw)
     crop_min_scale: float = knob(0.5, "random resized crop keeps between this fraction and all of the image area (0.5: shapes stay in view)", range=(0.01, 1.0),

@@ -30,7 +30,7 @@ class Table(list):
         (`run.metrics`), `std_ratio` (`std_ratio(run)`), `seconds`, `status` or a knob
         (`run.config`). `runs` may be a list or a {name: run} dict."""
         if isinstance(runs, dict):
-            names, runs = list(runs), list(runs.values())
+            names, runs = names or list(runs), list(runs.values())
         rows = []
         for i, run in enumerate(runs):
             row = {"run": names[i] if names else run.name}

@@ -109,7 +109,8 @@ def _embedding_dim(run):
     return getattr(cfg, "embedding_dim", None)
 
 
-def compare(runs, metrics=("linear_acc", "std_ratio"), names=None, reference=None, ax=None, title=None):
+def compare(runs, metrics=("linear_acc", "std_ratio"), names=None, reference=None, ax=None, title=None,
+            ylabel="value", reference_label="reference"):
     """Bars of final metrics, one group per metric and one bar per run (`bars`).
 
     runs: a list or {name: run}; metrics: keys of `run.metrics`, or "std_ratio" (embedding
@@ -119,8 +120,8 @@ def compare(runs, metrics=("linear_acc", "std_ratio"), names=None, reference=Non
 
     table = Table.of(runs, list(metrics), names)
     by_run = {row["run"]: {m: row[m] for m in metrics} for row in table}
-    return bars(by_run, ylabel="value", title=title or ", ".join(metrics), reference=reference, ax=ax,
-                reference_label="reference")
+    return bars(by_run, ylabel=ylabel, title=title or ", ".join(metrics), reference=reference, ax=ax,
+                reference_label=reference_label)
 
 
 def spectrum(embeddings, normalize=True, ax=None):

@@ -97,7 +97,8 @@ def train(config: RunConfig, progress: bool = True, callback=None, data: ImageDa
     checkpoint: a file to resume from if it exists, and to write every `checkpoint_every`
     steps (0 = only resume). A checkpoint of another config is refused.
     log_fns: {name: fn(model, z) -> float}: extra numbers recorded in the history at each log
-    step (z: the embeddings of the step's first view; the model is in eval mode).
+    step (z: the embeddings of the step's first view; the model is in eval mode, under
+    no_grad and the run's autocast: bf16 on CUDA).
     stop: a callable checked after every step; when it returns True the run ends as if
     interrupted (`status="interrupted"`).
     Returns a `Run`; `steps=0` evaluates the random-init encoder.

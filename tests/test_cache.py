@@ -96,3 +96,24 @@ def test_load_run_rebuilds_the_model_without_loading_the_dataset(runs_dir, monke
     again = load_or_train(cfg, progress=False)  # the cached path reads it the same way
     assert again.metrics == first.metrics and again.model is not None
     assert cache.load_run(path, model=False).model is None
+
+
+def test_a_cached_run_without_the_requested_log_fns_is_trained_again(runs_dir):
+    from cookbook_lib import RunConfig, load_or_train
+    cfg = RunConfig(dataset="digits", image_size=16, batch_size=32, steps=4, log_every=2, device="cpu")
+    plain = load_or_train(cfg, progress=False)
+    assert "z_mean" not in plain.history[-1]
+    fns = {"z_mean": lambda model, z: float(z.mean())}
+    with pytest.warns(RuntimeWarning, match="has no z_mean"):
+        again = load_or_train(cfg, progress=False, log_fns=fns)
+    assert all("z_mean" in r for r in again.history)
+    loaded = load_or_train(cfg, progress=False, log_fns=fns)  # now stored with them: loaded, not trained
+    assert [r["z_mean"] for r in loaded.history] == [r["z_mean"] for r in again.history]
+
+
+def test_loading_a_run_warns_about_knobs_its_method_ignores(runs_dir):
+    from cookbook_lib import RunConfig, load_or_train
+    cfg = RunConfig(dataset="digits", image_size=16, batch_size=32, steps=2, log_every=2, device="cpu")
+    load_or_train(cfg, progress=False)
+    with pytest.warns(UserWarning, match="simclr does not read num_small_crops=2"):
+        load_or_train(cfg.replace(num_small_crops=2), progress=False)  # the same run, loaded

@@ -50,12 +50,13 @@ class ImageData:
     def image_size(self) -> int:
         return self.train_images.shape[-1]
 
-    def head(self, n_train: int, n_test: int | None = None) -> "ImageData":
+    def head(self, n_train: int | None, n_test: int | None = None) -> "ImageData":
         """The first `n_train` training and `n_test` test images (all of them when None), with
         their labels and generative factors: a smaller, fixed dataset for quick experiments."""
         for name, n, have in (("n_train", n_train, len(self.train_images)), ("n_test", n_test, len(self.test_images))):
             if n is not None and not 1 <= n <= have:
                 raise ValueError(f"{name}={n!r}: must be between 1 and {have}, the images {self.name!r} has")
+        n_train = len(self.train_images) if n_train is None else n_train
         te = slice(n_test)
         sub = self.subset(torch.arange(n_train, device=self.train_labels.device), f"head{n_train}-{n_test or 'all'}")
         return dataclasses.replace(sub, test_images=self.test_images[te], test_labels=self.test_labels[te],
