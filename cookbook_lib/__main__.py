@@ -19,7 +19,9 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import signal
 import sys
+import threading
 
 from .config import RunConfig, did_you_mean, knob_info, knob_names
 
@@ -74,6 +76,10 @@ def run_to_json(run) -> dict:
 
 
 def main(argv=None) -> int:
+    # Ctrl-C must reach the run even when the shell started us with SIGINT ignored (a
+    # background job of a script, `cmd &`): Python keeps an inherited "ignore" otherwise.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     parser = argparse.ArgumentParser(prog="python -m cookbook_lib", description="The SSL Cookbook from the command line.")
     sub = parser.add_subparsers(dest="command", required=True)
     p_train = sub.add_parser("train", help="train one run and print its metrics")
