@@ -9,8 +9,8 @@ Several processes: `torchrun --nproc_per_node=2 -m cookbook_lib train --batch-si
 A long run survives interruption with `--checkpoint run.ckpt --checkpoint-every 500`: the
 same command again resumes where it stopped.
 
-Ctrl-C stops a run after its current step: the JSON is still written (status
-"interrupted", the history so far) and the exit status is 130. A run that diverged exits
+Ctrl-C stops a run after its current step (a second Ctrl-C at once): the JSON is still
+written (status "interrupted", the history so far) and the exit status is 130. A run that diverged exits
 with 3; bad input (a typo, a missing dataset) prints its message, no traceback, and exits with 1
 (2 for an unknown flag).
 """
@@ -75,11 +75,32 @@ def run_to_json(run) -> dict:
                           seconds=run.seconds, metrics=run.metrics, history=run.history))
 
 
+class _CtrlC:
+    """SIGINT handler: the first Ctrl-C sets `requested` (the run ends cleanly after its current
+    step, see `train(stop=...)`), a second one raises KeyboardInterrupt at once."""
+
+    requested = False
+
+    def __call__(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+
+_CTRL_C = _CtrlC()
+
+
+def argv_command(argv) -> str:
+    """The subcommand (`train`, `sweep`) of a command line, '' when there is none."""
+    args = sys.argv[1:] if argv is None else argv
+    return args[0] if args else ""
+
+
 def main(argv=None) -> int:
-    # Ctrl-C must reach the run even when the shell started us with SIGINT ignored (a
-    # background job of a script, `cmd &`): Python keeps an inherited "ignore" otherwise.
+    # Ctrl-C asks the run to stop after its current step (a second Ctrl-C stops at once), also
+    # when the shell started us with SIGINT ignored (a background job of a script, `cmd &`).
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGINT, _CTRL_C if argv_command(argv) == "train" else signal.default_int_handler)
     parser = argparse.ArgumentParser(prog="python -m cookbook_lib", description="The SSL Cookbook from the command line.")
     sub = parser.add_subparsers(dest="command", required=True)
     p_train = sub.add_parser("train", help="train one run and print its metrics")
@@ -120,9 +141,9 @@ def main(argv=None) -> int:
         try:
             if args.no_cache or args.checkpoint or distributed.launched():
                 run = train(cfg, progress=not args.quiet, checkpoint=args.checkpoint,
-                            checkpoint_every=args.checkpoint_every)
+                            checkpoint_every=args.checkpoint_every, stop=lambda: _CTRL_C.requested)
             else:
-                run = load_or_train(cfg, progress=not args.quiet)
+                run = load_or_train(cfg, progress=not args.quiet, stop=lambda: _CTRL_C.requested)
         except (ValueError, FileNotFoundError) as e:  # bad input, a missing dataset: the message, no traceback
             raise SystemExit(f"error: {e}") from None
         except KeyboardInterrupt:  # before the first step (loading data, building the model)
