@@ -209,11 +209,6 @@ class RunConfig:
                           f"{'it changes' if len(ignored) == 1 else 'they change'} nothing for this run "
                           f"(see methods/catalog.py for the knobs each method reads)", UserWarning, stacklevel=stacklevel)
 
-    @property
-    def embedding_dim_used(self) -> int:
-        """The size of the embedding z the collapse metrics see (`catalog.embedding_dim`)."""
-        return catalog.embedding_dim(self.resolved())
-
     def lr_at_batch(self) -> float:
         """The learning rate after `lr_scaling`: base × batch/256, × √(batch/256) or base."""
         cfg = self.resolved()
