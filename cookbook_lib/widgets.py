@@ -115,7 +115,12 @@ class KnobPanel:
     but choose the data (e.g. an imbalance ratio); `score(run) -> float` is measured after
     each run and plotted against the first control (one line per setting of the others)."""
 
-    REDRAW_EVERY_S = 0.5  # at most this often while training: drawing costs the training thread time
+    # While training, the dashboard is redrawn at a log step at most every REDRAW_EVERY_S
+    # seconds and so that drawing takes at most DRAW_SHARE of the time (a redraw costs
+    # 0.3-0.8 s on a laptop core, and the training thread waits for it; a run of a few
+    # seconds per log step is drawn at every log step all the same).
+    REDRAW_EVERY_S = 0.5
+    DRAW_SHARE = 0.15
 
     def __init__(self, base_config: RunConfig | None = None, knobs=DEFAULT_KNOBS, metrics=DEFAULT_METRICS,
                  steps: int | None = None, ranges: dict | None = None, data=None, extra: dict | None = None,
@@ -154,7 +159,7 @@ class KnobPanel:
         self.thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._fig = self._axes = None
-        self._last_draw = 0.0
+        self._last_draw, self._wait = 0.0, 0.0
         self.widget = W.VBox([W.HTML(f"<b>Knobs</b> (base: {html.escape(self.base.method)} on "
                                      f"{html.escape(self.base.dataset)}, {self.base.steps} steps)"),
                               *self.controls.values(), *self.extra.values(),
@@ -229,10 +234,13 @@ class KnobPanel:
                                          f"RankMe {record['rankme']:.1f} · std {record['embedding_std']:.3f} · "
                                          f"{record['time']:.1f} s")
                 now = time.perf_counter()
-                if now - self._last_draw >= self.REDRAW_EVERY_S or record["step"] >= cfg.steps:
-                    self.redraw(self.runs + [run])
+                # the last log step is not forced: the finished run is drawn right after training
+                if now - self._last_draw >= self._wait:
+                    self.redraw(self.runs + [run], layout=False)
                     self._last_draw = time.perf_counter()
-                    self.timings["draw_s"] = self.timings.get("draw_s", 0.0) + self._last_draw - now
+                    drawn = self._last_draw - now
+                    self._wait = max(self.REDRAW_EVERY_S, drawn * (1 - self.DRAW_SHARE) / self.DRAW_SHARE)
+                    self.timings["draw_s"] = self.timings.get("draw_s", 0.0) + drawn
                 self.timings.setdefault("first_update_s", time.perf_counter() - t0)  # Run → first redraw
 
             with warnings.catch_warnings(record=True), self.log:  # a divergence warning goes to the status
@@ -306,8 +314,12 @@ class KnobPanel:
         except Exception as e:  # noqa: BLE001
             self.diagnosis.value = f"<i>no diagnosis: {html.escape(_one_line(str(e)))}</i>"
 
-    def redraw(self, runs):
-        """Draw `runs` (the last one in progress, maybe) into the dashboard image."""
+    def redraw(self, runs, layout: bool = True):
+        """Draw `runs` (the last one in progress, maybe) into the dashboard image.
+
+        layout=False keeps the axes where the last laid-out redraw put them (a redraw while
+        training: the constrained layout is half a redraw's cost); the finished run is drawn
+        with a fresh layout."""
         runs = list(runs)[-MAX_OVERLAY:]
         if self._fig is None:
             shape = (2, 2) if len(self.keys) == 4 else (1, len(self.keys))
@@ -317,8 +329,10 @@ class KnobPanel:
             self._axes = list(axes.ravel())
         for ax in self._axes:
             ax.clear()
+        labels = self.labels(runs) if runs else []
+        self._fig.set_layout_engine("constrained" if layout else "none")
         if runs:
-            plots.history(runs, keys=self.keys, labels=self.labels(runs), axes=self._axes)
+            plots.history(runs, keys=self.keys, labels=labels, axes=self._axes)
         else:
             for key, ax in zip(self.keys, self._axes):
                 ax.set(title=plots._PANELS.get(key, (key,))[0], xlabel="step")

@@ -47,7 +47,7 @@ from cookbook_lib.widgets import knob_panel
 panel = knob_panel(RunConfig(method="simclr", dataset="digits", image_size=16, batch_size=32, steps=12,
                              log_every=3, representation_dim=32, embedding_dim=16),
                    knobs=("method", "temperature", "batch_size", "projector_depth"))
-panel.REDRAW_EVERY_S = 0  # redraw at every log step (not at most twice a second): the test counts them
+panel.REDRAW_EVERY_S, panel.DRAW_SHARE = 0, 1  # redraw at every log step (no throttle): the test counts them
 panel'''
 
 

@@ -2,6 +2,8 @@
 RunConfig; Run redraws the dashboard at log steps; Stop ends a run on the worker thread and
 keeps its curves; errors show in the panel; a setting trained before comes from the cache
 (and shows when the panel opens); knobs the method ignores are greyed out."""
+import time
+
 import ipywidgets as W
 import pytest
 
@@ -77,10 +79,32 @@ def test_nice_values():
     assert nice_values(3, 40, integer=True, powers_of_two=True) == [3, 4, 8, 16, 32, 40]
 
 
+def test_drawing_takes_at_most_its_share_of_a_fast_run(runs_dir, monkeypatch):
+    """A redraw that costs more than the log steps between them is skipped until drawing
+    has used at most DRAW_SHARE of the time (the finished run is drawn after training)."""
+    panel = knob_panel(TINY.replace(steps=40, log_every=1), knobs=("temperature",))
+    real, took = panel.redraw, []
+
+    def slow_redraw(runs, layout=True):
+        t = time.perf_counter()
+        time.sleep(0.2)
+        real(runs, layout)
+        took.append(time.perf_counter() - t)
+
+    monkeypatch.setattr(panel, "redraw", slow_redraw)
+    panel.REDRAW_EVERY_S, panel.DRAW_SHARE = 0.0, 0.2
+    run = panel.run()
+    assert run.status == "ok" and len(run.history) == 40
+    drawn = panel.timings["draw_s"]  # the redraws at log steps
+    assert 1 <= len(took) - 1 <= 10  # the first log step drawn, most others skipped (then the finished run)
+    # at most the share of the time, plus the first draw (never skipped)
+    assert drawn <= panel.DRAW_SHARE * panel.timings["total_s"] + max(took), (panel.timings, took)
+
+
 def test_run_redraws_at_every_log_step_then_loads_from_cache(runs_dir, monkeypatch):
     panel = knob_panel(TINY, knobs=DEFAULT_KNOBS)
     assert panel.redraws == 1 and panel.dashboard.value[:4] == b"\x89PNG"  # the empty dashboard
-    panel.REDRAW_EVERY_S = 0.0  # draw at every log step (by default at most twice a second)
+    panel.REDRAW_EVERY_S, panel.DRAW_SHARE = 0.0, 1.0  # draw at every log step (no throttle)
     images = []
     panel.dashboard.observe(lambda ch: images.append(ch["new"]), names="value")
     run = panel.run()
