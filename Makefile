@@ -33,10 +33,14 @@ lab: notebooks
 	$(VENV)/bin/jupyter lab $(LAB_FLAGS)
 
 # Library tests, then every chapter executed in quick mode; runs are cached in a fresh
-# temporary folder so that nothing stale is reused.
+# temporary folder so that nothing stale is reused. One pytest worker per core (at most
+# TEST_JOBS), each test file and chapter whole on one worker, one torch thread each (two
+# threads fighting for one core slow torch 10-20x).
+TEST_JOBS ?= 4
 test: notebooks
-	runs=$$(mktemp -d) && COOKBOOK_QUICK=1 COOKBOOK_RUNS=$$runs \
-	  $(PY) -m pytest tests $(NOTEBOOKS) --nbval-lax -p no:cacheprovider --durations=15; \
+	runs=$$(mktemp -d) && COOKBOOK_QUICK=1 COOKBOOK_RUNS=$$runs OMP_NUM_THREADS=1 \
+	  $(PY) -m pytest tests $(NOTEBOOKS) --nbval-lax -p no:cacheprovider --durations=15 \
+	  -n auto --maxprocesses $(TEST_JOBS) --dist loadfile; \
 	  status=$$?; rm -rf $$runs; exit $$status
 
 test-lib: $(STAMP)
