@@ -66,7 +66,7 @@ class RunConfig:
     projector_depth: int = knob(2, "linear layers in the projector; 0 = no projector", range=(0, 6), hint='a projector (depth ≥ 2) takes the collapse, the representation keeps its rank (Jing et al.)')
     projector_width: int = knob(512, "hidden width of the projector", range=(8, 8192), log=True, slider=(8, 4096), pow2=True, hint='a wider projector hidden layer')
     projector_bn: bool = knob(True, "BatchNorm after each hidden projector layer (SimCLR, BYOL, VICReg; kept in ViT heads too, §3.5); False = Linear → ReLU only")
-    embedding_dim: int | None = knob(None, "projector output size (the embedding the loss sees); None = the method's default (128; 64 for wmse, whose whitening needs batch_size > embedding_dim)", range=(2, 8192), log=True,
+    embedding_dim: int | None = knob(None, "projector output size (the embedding the loss sees); None = the method's default (128; 1024 for barlow_twins; 64 for wmse, whose whitening needs batch_size > embedding_dim)", range=(2, 8192), log=True,
                        slider=(2, 2048), pow2=True, hint='change the embedding size: the loss may not fill a wide one')
     # --- optimisation
     batch_size: int = knob(128, "images per step (each gives two views)", range=(2, 8192), log=True, slider=(4, 1024), pow2=True, hint='a larger batch: more negatives per step and steadier batch statistics')
