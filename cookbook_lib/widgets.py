@@ -329,10 +329,9 @@ class KnobPanel:
             self._axes = list(axes.ravel())
         for ax in self._axes:
             ax.clear()
-        labels = self.labels(runs) if runs else []
         self._fig.set_layout_engine("constrained" if layout else "none")
         if runs:
-            plots.history(runs, keys=self.keys, labels=labels, axes=self._axes)
+            plots.history(runs, keys=self.keys, labels=self.labels(runs), axes=self._axes)
         else:
             for key, ax in zip(self.keys, self._axes):
                 ax.set(title=plots._PANELS.get(key, (key,))[0], xlabel="step")
