@@ -181,8 +181,12 @@ plots.history(list(byol_runs.values()), labels=list(byol_runs))
 # %% [markdown]
 # **What to notice**
 # - The full BYOL (predictor and EMA) and BYOL with `ema_momentum=0` but a predictor both
-#   keep their embedding std: the EMA is not what prevents collapse here, the predictor is
-#   (the paper's §3.4 reports the same: an EMA is not needed when the predictor keeps up).
+#   keep their embedding std: the EMA is not what prevents collapse here, the predictor is.
+#   The literature has both results: BYOL's own ablation (Grill et al. 2020, Table 5a)
+#   collapsed at EMA momentum 0 with the predictor at the base learning rate on ImageNet,
+#   while SimSiam (Chen & He 2020) trains with no EMA at all, and the paper's §3.4
+#   concludes that the EMA is not needed when the predictor keeps up (a faster, or
+#   non-decayed, predictor learning rate). Chapter 11 shows when each holds.
 # - Without a predictor but with the EMA, the std sinks well below the healthy line: a
 #   partial collapse that the slow teacher only delays. The std measures the projector
 #   output; the backbone below it can still be useful for a while (compare `linear_acc` in
