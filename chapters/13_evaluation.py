@@ -137,39 +137,57 @@ assert rho_curve > 0, rho_curve
 #
 # Three readers of the same frozen backbone features $h$ (standardised per dimension for the
 # probes):
-# - **kNN** (Wu et al. 2018, arXiv 1805.01978): find the $k = 20$ training images with the
-#   highest cosine similarity and let each vote for its class with weight
-#   $\exp(\cos(h, h_j)/\tau)$, $\tau = 0.07$. No training at all, but it only works if the
-#   label is a *neighbourhood* property of the features;
+# - **kNN** (weighted kNN of Wu et al. 2018, arXiv 1805.01978): find the $k$ training images
+#   with the highest cosine similarity and let each vote for its class with weight
+#   $\exp(\cos(h, h_j)/\tau)$, $\tau = 0.07$. We take $k = 20$, DINO's choice (Caron et al.
+#   2021, arXiv 2104.14294); Wu et al. used $k = 200$, more than our smallest label budgets
+#   hold. No training at all, but it only works if the label is a *neighbourhood* property
+#   of the features;
 # - **linear probe**: softmax regression $p(y \mid h) = \mathrm{softmax}(W h + b)$. It measures
 #   what is *linearly* readable — the standard protocol;
 # - **MLP probe**: one hidden layer of 512 ReLU units. It can read more, but it is a model in
 #   its own right: with few labels it can fit them by heart.
 #
 # We give each reader 5 labels per class, 50 labels per class, or every label (8192 images).
-# About 10 s on one CPU core.
+# Which 5 images of a class you happen to label matters as much as the reader (chapter 01),
+# so each small budget is read over three random draws (`data.labelled(n, seed)`) and we
+# plot the mean, with the spread of the draws as a band. About 20 s on one CPU core.
 
 # %%
 h_tr, z_tr = main.embed(data.train_images)
 h_te, z_te = main.embed(data.test_images)
-budget = {}
+LABEL_DRAWS = (0, 1, 2)
+
+
+def read_three_ways(x, y):
+    """Test accuracy of the kNN, linear and MLP probes fitted on the labelled features x, y."""
+    return dict(kNN=evaluate.knn(x, y, h_te, data.test_labels, k=min(20, len(y))),
+                linear=evaluate.linear_probe(x, y, h_te, data.test_labels),
+                MLP=evaluate.mlp_probe(x, y, h_te, data.test_labels))
+
+
+draws = {}  # labelled images -> one {reader: accuracy} per draw
 for n in LABELS_PER_CLASS:
-    idx = torch.arange(len(h_tr)) if n is None else \
-        torch.cat([torch.nonzero(data.train_labels == c)[:n, 0] for c in range(data.num_classes)])  # the first n of each class
-    x, y = h_tr[idx], data.train_labels[idx]
-    budget[len(idx)] = dict(kNN=evaluate.knn(x, y, h_te, data.test_labels, k=min(20, len(idx))),
-                            linear=evaluate.linear_probe(x, y, h_te, data.test_labels),
-                            MLP=evaluate.mlp_probe(x, y, h_te, data.test_labels))
+    if n is None:  # every label: there is only one draw
+        draws[len(h_tr)] = [read_three_ways(h_tr, data.train_labels)]
+        continue
+    for seed in LABEL_DRAWS:
+        labelled = data.labelled(n, seed=seed)
+        draws.setdefault(len(labelled.train_labels), []).append(
+            read_three_ways(main.embed(labelled.train_images)[0], labelled.train_labels))
+budget = {n: {r: sum(d[r] for d in ds) / len(ds) for r in ds[0]} for n, ds in draws.items()}  # mean over draws
 
 fig, ax = plt.subplots(figsize=(6, 3.5))
 for reader in ("kNN", "linear", "MLP"):
-    ax.plot(list(budget), [budget[n][reader] for n in budget], "o-", label=reader)
+    line, = ax.plot(list(budget), [budget[n][reader] for n in budget], "o-", label=reader)
+    ax.fill_between(list(draws), [min(d[reader] for d in ds) for ds in draws.values()],
+                    [max(d[reader] for d in ds) for ds in draws.values()], color=line.get_color(), alpha=0.2)
 ax.axhline(evaluate.chance(data.test_labels), color="grey", ls=":", label="chance")
 ax.set(xscale="log", xlabel="labelled training images", ylabel="test accuracy (shape)",
        title="three probes of the same frozen SimCLR backbone")
 ax.legend()
 plt.show()
-Table({"labels": n, **accs} for n, accs in budget.items())
+Table({"labels": n, "draws": len(draws[n]), **accs} for n, accs in budget.items())
 
 # %% [markdown]
 # **What to notice**
@@ -204,9 +222,12 @@ assert full["linear"] > few["linear"] + 0.05, (few, full)
 #
 # the effective number of directions the embeddings use (1 for a point, $d$ for a round
 # cloud). **α-ReQ** (Agrawal et al. 2022, arXiv 2202.05808) fits a power law
-# $\sigma_k^2 \propto k^{-\alpha}$ to the eigenvalue spectrum: a small $\alpha$ is a flat
-# spectrum (many directions), a large $\alpha$ a spectrum dominated by a few. Both are
-# computed on test embeddings of the projector output, without a single label.
+# $\sigma_k^2 \propto k^{-\alpha}$ to the eigenvalue spectrum: a large $\alpha$ is a spectrum
+# dominated by a few directions, a small one a flat spectrum whose many directions carry
+# about as much variance as noise would. α-ReQ reads $\alpha$ close to 1 as healthy, so as a
+# criterion it picks the setting with the smallest $|\alpha - 1|$ (neither "smallest" nor
+# "largest" $\alpha$). Both are computed on test embeddings of the projector output, without
+# a single label.
 #
 # We sweep SimCLR's temperature (the 0.1 run is the one above, loaded from the cache) and ask
 # which temperature each criterion would pick. About 25 s on one CPU core in quick mode.
@@ -224,12 +245,18 @@ for ax, values, name in zip(axes, (acc, rank, alpha), ("linear accuracy (labels)
                                                         "α-ReQ (no labels)")):
     ax.plot(temps, values, "o-")
     ax.set(xscale="log", xlabel="SimCLR temperature", title=name)
+axes[2].axhline(1, color="grey", ls=":", label="α = 1 (α-ReQ's healthy value)")
+axes[2].legend(fontsize=8)
 plt.show()
 rho = spearman(rank, acc)
+off_one = [abs(a - 1) for a in alpha]  # α-ReQ's criterion: α near 1
 pick_acc, pick_rank = temps[acc.index(max(acc))], temps[rank.index(max(rank))]
+pick_alpha = temps[off_one.index(min(off_one))]
 print(f"Spearman(RankMe, linear acc) over {len(temps)} temperatures = {rho:.2f}")
-print(f"accuracy picks τ = {pick_acc}, RankMe picks τ = {pick_rank} "
-      f"(accuracy at RankMe's pick: {acc[temps.index(pick_rank)]:.3f} vs best {max(acc):.3f})")
+for name, pick in (("accuracy", pick_acc), ("RankMe (largest)", pick_rank), ("α-ReQ (|α − 1| smallest)", pick_alpha)):
+    print(f"{name:>26} picks τ = {pick:<4g} accuracy there {acc[temps.index(pick)]:.3f} (best {max(acc):.3f})")
+print(f"α over the temperatures: {', '.join(f'{a:.2f}' for a in alpha)}; α-ReQ's pick "
+      f"{'agrees' if pick_alpha == pick_acc else 'does not agree'} with accuracy's")
 
 # %% [markdown]
 # **What to notice**
@@ -240,12 +267,13 @@ print(f"accuracy picks τ = {pick_acc}, RankMe picks τ = {pick_rank} "
 #   a *necessary* condition, not a sufficient one: a high rank of useless directions is
 #   possible (chapter 05's collapsed VICReg keeps its rank in noise), so use it to rule out
 #   bad settings, then confirm the winner with a probe.
-# - α-ReQ does *not* agree here: the too-hot run has the smallest α, which on its own would
-#   read as the flattest, richest spectrum. α-ReQ fits only the slope of the middle of the
-#   spectrum (ranks 5 %–80 %), while RankMe is dominated by how much the leading directions
-#   take; a few strong directions plus a flat tail gives a low RankMe *and* a small α. Look at
-#   the spectrum (`plots.spectrum`) before trusting either number, and never compare them
-#   across methods with different projectors.
+# - α-ReQ answers a different question, so compare its pick (printed above) with the other
+#   two rather than its raw value. It fits only the slope of the middle of the spectrum
+#   (ranks 5 %–80 %), while RankMe is dominated by how much the leading directions take: a
+#   few strong directions plus a gently sloping middle gives a low RankMe but an α close to
+#   1, so the two criteria can pick different runs (when every α is above 1, "nearest 1"
+#   simply means "smallest"). Look at the spectrum (`plots.spectrum`) before trusting either
+#   number, and never compare them across methods with different projectors.
 
 # %%
 hot = temps.index(max(temps))
@@ -335,9 +363,9 @@ assert main.metrics["linear_acc"] > lin_z + 0.02, (main.metrics["linear_acc"], l
 #   and label-local, an MLP probe reads more but only pays off with many labels.
 # - The **online probe** tracks the offline probe's trend for free: use it as the progress bar,
 #   the offline probe as the number.
-# - **RankMe** and **α-ReQ** rank hyper-parameters without labels; RankMe picked out the
-#   too-hot temperature here and ranked the others as accuracy did, while α-ReQ's slope did not.
-#   Use them to prune, then confirm with a probe.
+# - **RankMe** (largest) and **α-ReQ** (α nearest 1) rank hyper-parameters without labels;
+#   RankMe picked out the too-hot temperature here. Use them to prune, then confirm with a
+#   probe.
 # - Probe and retrieve from the **backbone**, not the projector; look at retrieval grids to see
 #   *what* the encoder groups together (here: colour as much as shape).
 #
