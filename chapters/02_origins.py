@@ -164,8 +164,8 @@ fig
 #   hidden patches is to predict the colour around them: most hidden pixels are background
 #   or shape interior, whose colour can be copied from the neighbours. Little of the loss
 #   depends on the outline, so the representation fills up with colour, and a linear
-#   probe for the *shape* finds less than in random features. (Chapter 06 shows that masking must be much heavier,
-#   and the model different, for restoration to learn semantics.)
+#   probe for the *shape* finds less than in random features. (Chapter 06 turns this
+#   restoration task into MAE, a ViT that hides many patches, and looks at how much to hide.)
 # - **Jigsaw is closer to the point.** To order tiles you must recognise edges and parts of
 #   shapes that continue from one tile to the next. It does better than the other two
 #   pretext tasks; at the quick-mode budget it only matches the floor, at 300 steps

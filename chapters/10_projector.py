@@ -170,7 +170,7 @@ plots.spectrum({name: test_feats[name] for name in (names[0], names[-2], names[-
 # - The curves of $h$ and of the hidden layer decay slowly; the curve of $z$ falls faster
 #   over its 128 dimensions: the last layer of the projector concentrates the variance in
 #   fewer directions (compare the RankMe values in the legend).
-# - This is the mechanism Jing et al. (2021, arXiv 2110.09348) describe for dimensional
+# - This is the mechanism Jing et al. (2022, arXiv 2110.09348) describe for dimensional
 #   collapse: the collapse happens in the embedding, and the projector keeps it from
 #   reaching the representation.
 
@@ -239,8 +239,8 @@ fig.tight_layout()
 
 # %% [markdown]
 # **What to notice**
-# - RankMe of $z$ is capped by `embedding_dim`; with 16 outputs both methods use nearly all
-#   of them.
+# - RankMe of $z$ is capped by `embedding_dim`: with 16 outputs neither method can use more
+#   than 16 directions (the table gives how many each one uses).
 # - In quick mode (150 steps) accuracy differences between sizes are within a few points
 #   and are not a reliable ranking: one seed cannot tell them apart. A good VICReg at a small
 #   output size is not at odds with the paper, whose point is exactly that VICReg does not

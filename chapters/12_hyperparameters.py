@@ -101,7 +101,7 @@ print("every method's default: optimizer", BASE.resolved().optimizer, "| base lr
 #
 # The linear rule (Goyal et al. 2017, arXiv 1706.02677) makes the lr of a small batch very
 # small; SimCLR's own appendix (B.1) already noted that square-root scaling helps small
-# batches, and DCL (decoupled contrastive learning, Yeh et al. 2021, arXiv 2110.06848) drops
+# batches, and DCL (decoupled contrastive learning, Yeh et al. 2022, arXiv 2110.06848) drops
 # the positive pair from the denominator of InfoNCE,
 #
 # $$\ell_i = -\frac{s(z_i, z_i^+)}{\tau} + \log \sum_{k \ne i,\, k \ne i^+} e^{s(z_i, z_k)/\tau},$$
@@ -348,7 +348,7 @@ if QUICK:
 # %% [markdown]
 # **What to notice**
 # - A decay of 0.1 shrank the convolutions by a fraction of a percent: AdamW removes
-#   lr × `weight_decay` of each weight per step, and lr × 0.1 × 100 steps is tiny.
+#   lr × `weight_decay` of each weight per step, and lr × 0.1 × `BYOL_STEPS` steps is tiny.
 # - Halving every convolution changes the training-mode embedding by a few $10^{-5}$ of its
 #   norm (BatchNorm's ε and float round-off): the loss is blind to those scales, so decay
 #   acts only through the speed of learning. Full mode (1000 steps at batch 128, four
@@ -363,8 +363,8 @@ if QUICK:
 # `projector_bn` switches the projector's BatchNorm off (its hidden layers become Linear →
 # ReLU).
 #
-# A ViT learns slowly on a CPU budget (chapter 06 found that `vit_tiny` on 16-pixel images
-# could learn digits but not shapes), so this small run uses `digits`: SimCLR with the
+# A ViT learns slowly on a CPU budget (chapter 06 trains `vit_tiny` on 16-pixel digits for
+# the same reason), so this small run uses `digits`: SimCLR with the
 # `vit_tiny` backbone (6 blocks of width 64, `patch_size=4`: 16 tokens), batch 64, for
 # `VIT_STEPS` steps, with and without BatchNorm in the projector. Two runs, about 8 s on a
 # 2-core CPU in quick mode. We probe the backbone (linear and kNN) and measure the RankMe of
@@ -469,7 +469,7 @@ knob_panel(OPT_BASE, knobs=("batch_size", "lr_scaling", "optimizer", "lr", "weig
 # Hyper-parameters travel badly. Whether small batches "work" for contrastive learning
 # depends on how the lr follows the batch: with linear scaling a batch of 16 gets a tiny lr
 # and learns nothing in a fixed budget; with square-root scaling it does as well as or better
-# than larger batches, for SimCLR and DCL (Yeh et al. 2021, arXiv 2110.06848). The lr only
+# than larger batches, for SimCLR and DCL (Yeh et al. 2022, arXiv 2110.06848). The lr only
 # means something together with the optimiser (SGD at AdamW's lr barely trains; LARS needs
 # an lr retuned to the network and the training length). Weight decay's stabilising effect
 # on BYOL (Tian et al. 2021, arXiv 2102.06810) is a long-training effect: BatchNorm and the

@@ -90,7 +90,8 @@ PROBE_N = 2048 if QUICK else 8192           # train images used by the position 
 # $$\tilde x_j = \begin{cases} x'_j & \text{with probability } c \\ x_j & \text{otherwise.}\end{cases}$$
 #
 # A replaced value is always one the feature really takes (a draw from its marginal), so
-# the corrupted row is plausible column by column but mixes two rows. The loss is NT-Xent
+# the corrupted row is plausible column by column but mixes values from several rows (a
+# fresh donor row for every replaced entry, as the code draws it). The loss is NT-Xent
 # (chapter 03) between the embeddings of each clean row and its corrupted copy.
 
 # %%

@@ -9,7 +9,7 @@ there. The verdict, first rule that fires (d = embedding dim, N = samples the me
   point; a healthy isotropic embedding has std ≈ 1/√d, SimSiam arXiv 2011.10566) or
   RankMe < `RANKME_COLLAPSE` (rank one).
 - **dimensional collapse**: std is healthy but RankMe < `RANKME_DIM_FRAC`·min(d, N): the
-  embeddings spread over a few directions only (Jing et al. 2021, arXiv 2110.09348).
+  embeddings spread over a few directions only (Jing et al. 2022, arXiv 2110.09348).
 - **healthy** otherwise.
 
 Calibrated on `digits`, d = 32, 150 steps: healthy SimCLR/SimSiam/VICReg have std ≈ 0.9–0.96/√d

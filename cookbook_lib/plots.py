@@ -128,7 +128,7 @@ def spectrum(embeddings, normalize=True, ax=None):
     """Singular values σ_k of each centred (N, D) matrix against rank k, log y-scale.
 
     embeddings: {label: tensor}, e.g. {"backbone": h, "projector": z}. A flat tail that
-    drops to ~0 after k dims is dimensional collapse (Jing et al. 2021, arXiv 2110.09348).
+    drops to ~0 after k dims is dimensional collapse (Jing et al. 2022, arXiv 2110.09348).
     The legend gives RankMe (arXiv 2210.02885) of each; a NaN matrix gets no line and
     "(NaN)" in the legend. Values under 1e-8·σ_1 (numerical zeros) are drawn at that floor.
     """
