@@ -100,7 +100,8 @@ def main(argv=None) -> int:
     # Ctrl-C asks the run to stop after its current step (a second Ctrl-C stops at once), also
     # when the shell started us with SIGINT ignored (a background job of a script, `cmd &`).
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, _CTRL_C if argv_command(argv) == "train" else signal.default_int_handler)
+        signal.signal(signal.SIGINT, _CTRL_C if argv_command(argv) in ("train", "evidence")
+                      else signal.default_int_handler)
     parser = argparse.ArgumentParser(prog="python -m cookbook_lib", description="The SSL Cookbook from the command line.")
     sub = parser.add_subparsers(dest="command", required=True)
     p_train = sub.add_parser("train", help="train one run and print its metrics")
@@ -119,16 +120,27 @@ def main(argv=None) -> int:
     p_sweep.add_argument("--json", dest="json_path", default=None, help='write {"grid": ..., "rows": [...]} here')
     p_sweep.add_argument("--rerun-failed", action="store_true", help="train stored diverged runs again")
     p_sweep.add_argument("--quiet", action="store_true", help="no progress bars")
+    p_ev = sub.add_parser("evidence", help="train the chapters' stored seeded runs that are missing, or --check them")
+    p_ev.add_argument("--chapter", action="append", default=[], metavar="NN", help="only this chapter's grids (repeat)")
+    p_ev.add_argument("--grid", action="append", default=[], metavar="NAME", help="only this grid (repeat)")
+    p_ev.add_argument("--list", action="store_true", help="list the grids and how many of their runs are stored")
+    p_ev.add_argument("--check", action="store_true",
+                      help="re-train the first log steps of a sample of stored runs; exit 1 if one does not reproduce")
+    p_ev.add_argument("--sample", type=int, default=2, metavar="N", help="runs --check re-trains (the cheapest)")
+    p_ev.add_argument("--quiet", action="store_true", help="no progress bars")
     args, unknown = parser.parse_known_args(argv)
     if unknown:
         flags = [f"--{n.replace('_', '-')}" for n in knob_names()] + ["--json", "--quiet", "--no-cache", "--checkpoint",
-                                                                      "--checkpoint-every", "--grid", "--rerun-failed"]
+                                                                      "--checkpoint-every", "--grid", "--rerun-failed",
+                                                                      "--chapter", "--list", "--check", "--sample"]
         bad = next((u for u in unknown if u.startswith("-")), unknown[0]).split("=")[0]
         parser.error(f"unknown argument {bad!r}.{did_you_mean(bad, flags)} "
                      f"See python -m cookbook_lib {args.command} --help")
 
     if args.command == "sweep":
         return _sweep(args)
+    if args.command == "evidence":
+        return _evidence(args)
 
     if args.command == "train":
         from . import distributed
@@ -197,6 +209,40 @@ def _sweep(args) -> int:
         knobs = ", ".join(f"{k}={row[k]}" for k in grid)
         print(f"failed ({row['status']}): {knobs}: {row['message']}", file=sys.stderr)
     return INTERRUPTED if any(r["status"] == "interrupted" for r in result.rows) else 0
+
+
+def _evidence(args) -> int:
+    from . import evidence
+    from .evidence.grids import GRIDS
+
+    chapters = [c.zfill(2) for c in args.chapter]
+    unknown = [c for c in chapters if not any(g.chapter == c for g in GRIDS.values())]
+    if unknown:
+        raise SystemExit(f"error: --chapter {unknown[0]}: no evidence grid for it; chapters with grids: "
+                         f"{', '.join(sorted({g.chapter for g in GRIDS.values()}))}")
+    try:
+        names = [evidence.grid(n).name for n in args.grid]
+    except ValueError as e:
+        raise SystemExit(f"error: {e}") from None
+    names += [n for n, g in GRIDS.items() if g.chapter in chapters and n not in names]
+    names = names or list(GRIDS)
+    if args.list:
+        for n in names:
+            ev = evidence.load(n)
+            print(f"{n}: {len(ev.records)}/{len(ev.grid.jobs())} runs stored")
+        return 0
+    if args.check:
+        failures = evidence.check(names, sample=args.sample)
+        for f in failures:
+            print(f"not reproduced: {f}", file=sys.stderr)
+        return 1 if failures else 0
+    for n in names:
+        evidence.compute(n, progress=not args.quiet, stop=lambda: _CTRL_C.requested)
+        if _CTRL_C.requested:
+            print("interrupted: the runs finished so far are stored; the same command goes on from there",
+                  file=sys.stderr)
+            return INTERRUPTED
+    return 0
 
 
 if __name__ == "__main__":

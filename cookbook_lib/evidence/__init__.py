@@ -1,0 +1,248 @@
+"""Seeded evidence: the runs a chapter's claims rest on, stored as numbers next to this file.
+
+A chapter's claim ("a projector keeps the backbone of higher rank") rests on runs at the
+budget where the effect appears, with several seeds. Those runs take minutes to hours on a
+laptop, so they are computed once, by
+
+    python -m cookbook_lib evidence [--chapter 10] [--grid 10_projector.depth]
+
+and stored here as one JSON file per grid (config, metrics and history of every run; no
+weights: a grid is a few kB). A chapter reads them in either mode,
+
+    ev = evidence.load("10_projector.depth")
+    ev.mean("rankme_backbone", projector_depth=2), ev.values("linear_acc", projector_depth=0)
+    ev.plot("projector_depth", "linear_acc", ax=ax)        # mean ± std over the seeds
+
+and asserts on them, with margins read from the seeds' spread. `evidence --check` re-trains
+the first log steps of a sample of stored runs on the CPU and fails when their history does
+not reproduce (same config and seed give the same numbers on a CPU): the stored evidence
+and the code that made it cannot drift apart unnoticed.
+
+The grids themselves (which base config, which knob, which values, which seeds) are in
+`grids.py`, one entry per experiment, named `<chapter>.<experiment>`.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import os
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..config import RunConfig
+from ..names import did_you_mean
+
+STORE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Grid:
+    """One experiment: `base` knobs, the swept `axes` ({knob: values}, a Cartesian grid),
+    the `seeds` of every point, and optionally `head` = (n_train, n_test): train and probe on
+    the first images of the dataset (`ImageData.head`). `claim`: what the grid shows."""
+
+    name: str
+    base: dict
+    axes: dict
+    seeds: tuple = (0, 1, 2)
+    head: tuple | None = None
+    claim: str = ""
+
+    @property
+    def chapter(self) -> str:
+        return self.name.split("_", 1)[0]
+
+    def points(self) -> list[dict]:
+        names = list(self.axes)
+        return [dict(zip(names, values)) for values in itertools.product(*(self.axes[n] for n in names))]
+
+    def config(self, point: dict, seed: int) -> RunConfig:
+        return RunConfig(**{**self.base, **point, "seed": seed})
+
+    def jobs(self) -> list[tuple[dict, int, RunConfig]]:
+        """(point, seed, config) of every run of the grid, seeds innermost."""
+        return [(p, s, self.config(p, s)) for p in self.points() for s in self.seeds]
+
+    def data(self):
+        """The data the runs train on (None: the config's own dataset, all of it)."""
+        if self.head is None:
+            return None
+        from ..data import load_dataset
+        base = RunConfig(**self.base)
+        return load_dataset(base.dataset, base.image_size, base.device, base.data_path).head(*self.head)
+
+    def path(self) -> Path:
+        return STORE / f"{self.name}.json"
+
+
+def _key(cfg: RunConfig) -> str:
+    return cfg.resolved().cache_key()
+
+
+@dataclass
+class Evidence:
+    """The stored runs of one grid: `records` (dicts with point, seed, config, metrics,
+    history, seconds, device, torch) and the `grid` they belong to."""
+
+    grid: Grid
+    records: list = field(default_factory=list)
+
+    def runs_at(self, **point) -> list[dict]:
+        unknown = [k for k in point if k not in self.grid.axes]
+        if unknown:
+            raise ValueError(f"{self.grid.name}: {unknown[0]!r} is not an axis of this grid "
+                             f"(axes: {', '.join(self.grid.axes)}){did_you_mean(unknown[0], list(self.grid.axes))}")
+        return [r for r in self.records if all(r["point"].get(k) == v for k, v in point.items())]
+
+    def values(self, metric: str, **point) -> list[float]:
+        """`metric` of every stored seed at `point` (a final metric, or `final_loss`)."""
+        runs = self.runs_at(**point)
+        if not runs:
+            raise LookupError(f"{self.grid.name}: no stored run at {point or 'any point'}; "
+                              f"compute it with: python -m cookbook_lib evidence --grid {self.grid.name}")
+        out = []
+        for r in runs:
+            if metric == "final_loss":
+                out.append(r["history"][-1]["loss"])
+            elif metric in r["metrics"]:
+                out.append(r["metrics"][metric])
+            else:
+                raise ValueError(f"{self.grid.name}: {metric!r} is not a stored metric "
+                                 f"({', '.join(sorted(r['metrics']))}, final_loss)")
+        return out
+
+    def mean(self, metric: str, **point) -> float:
+        return statistics.fmean(self.values(metric, **point))
+
+    def std(self, metric: str, **point) -> float:
+        """Sample standard deviation over the seeds (0 for a single seed)."""
+        v = self.values(metric, **point)
+        return statistics.stdev(v) if len(v) > 1 else 0.0
+
+    def table(self, metrics=("linear_acc", "rankme")):
+        """One row per point: its knobs, the number of seeds, and each metric as mean ± std."""
+        from ..notebook import Table
+        rows = []
+        for p in self.grid.points():
+            if not self.runs_at(**p):
+                continue
+            row = {**p, "seeds": len(self.runs_at(**p))}
+            for m in metrics:
+                row[m] = f"{self.mean(m, **p):.3f} ± {self.std(m, **p):.3f}"
+            rows.append(row)
+        return Table(rows)
+
+    def plot(self, x: str, metric: str, ax=None, hue: str | None = None, label: str | None = None, **fixed):
+        """Mean ± std over the seeds of `metric` against axis `x` (one line per value of the
+        `hue` axis, other axes fixed by `fixed`); each seed is drawn as a faint dot."""
+        import matplotlib.pyplot as plt
+        ax = ax or plt.gca()
+        groups = self.grid.axes[hue] if hue else [None]
+        for g in groups:
+            where = {**fixed, **({hue: g} if hue else {})}
+            xs = [v for v in self.grid.axes[x] if self.runs_at(**where, **{x: v})]
+            means = [self.mean(metric, **where, **{x: v}) for v in xs]
+            stds = [self.std(metric, **where, **{x: v}) for v in xs]
+            name = label or (f"{hue}={g}" if hue else f"stored, {len(self.grid.seeds)} seeds (mean ± std)")
+            line = ax.errorbar(xs, means, yerr=stds, fmt="o-", capsize=4, label=name)
+            for v in xs:
+                seeds = self.values(metric, **where, **{x: v})
+                ax.scatter([v] * len(seeds), seeds, s=10, alpha=0.4, color=line[0].get_color())
+        ax.set(xlabel=x, ylabel=metric)
+        return ax
+
+    def missing(self) -> list[tuple[dict, int, RunConfig]]:
+        done = {r["key"] for r in self.records}
+        return [(p, s, c) for p, s, c in self.grid.jobs() if _key(c) not in done]
+
+
+def grid(name: str) -> Grid:
+    from .grids import GRIDS
+    if name not in GRIDS:
+        raise ValueError(f"no evidence grid {name!r}.{did_you_mean(name, list(GRIDS))} "
+                         f"Grids: {', '.join(GRIDS)}")
+    return GRIDS[name]
+
+
+def load(name: str) -> Evidence:
+    """The stored evidence of grid `name` (the records of runs that are no longer part of the
+    grid, after its definition changed, are left out)."""
+    g = grid(name)
+    records = json.loads(g.path().read_text())["runs"] if g.path().exists() else []
+    wanted = {_key(c) for _, _, c in g.jobs()}
+    return Evidence(g, [r for r in records if r["key"] in wanted])
+
+
+def _write(ev: Evidence) -> None:
+    """Atomically: readers never see half a file, and an interrupted write loses nothing stored."""
+    g = ev.grid
+    body = dict(grid=g.name, claim=g.claim, base=g.base, axes=g.axes, seeds=list(g.seeds), head=g.head,
+                runs=sorted(ev.records, key=lambda r: (json.dumps(r["point"], sort_keys=True), r["seed"])))
+    fd, tmp = tempfile.mkstemp(dir=g.path().parent, suffix=".tmp")
+    with os.fdopen(fd, "w") as f:
+        json.dump(body, f, indent=1)
+        f.write("\n")
+    os.replace(tmp, g.path())
+
+
+def _record(point: dict, seed: int, cfg: RunConfig, run) -> dict:
+    import torch
+    return dict(point=point, seed=seed, key=_key(cfg), config=cfg.resolved().to_dict(), status=run.status,
+                metrics={k: v for k, v in run.metrics.items() if isinstance(v, (int, float))},
+                history=run.history, seconds=round(run.seconds, 2), device=str(cfg.resolved().device),
+                torch=torch.__version__.split("+")[0])
+
+
+def compute(name: str, progress: bool = True, stop=None, log=print) -> Evidence:
+    """Train the runs of grid `name` that are not stored yet, storing each one as it ends.
+    `stop()`: checked between runs and steps; an interrupted run is not stored."""
+    from ..train import train
+    ev = load(name)
+    todo = ev.missing()
+    data = ev.grid.data() if todo else None
+    for i, (point, seed, cfg) in enumerate(todo):
+        if stop and stop():
+            break
+        log(f"{name}: run {i + 1}/{len(todo)}: {point} seed {seed}")
+        run = train(cfg, progress=progress, data=data, stop=stop)
+        if run.status == "interrupted":
+            break
+        ev.records.append(_record(point, seed, cfg, run))
+        _write(ev)
+    return ev
+
+
+def check(names=None, sample: int = 2, log_steps: int = 2, rtol: float = 1e-4, log=print) -> list[str]:
+    """Re-train the first `log_steps` log steps of the `sample` cheapest stored CPU runs (over
+    the grids `names`, default all) and compare their loss and online-probe accuracy with the
+    stored history. Returns the failures (an empty list: everything reproduced)."""
+    from ..train import train
+    from .grids import GRIDS
+    import torch
+    version = torch.__version__.split("+")[0]
+    candidates = []
+    for n in names or list(GRIDS):
+        ev = load(n)
+        candidates += [(r["seconds"] / max(1, r["config"]["steps"]), ev, r) for r in ev.records
+                       if r["device"] == "cpu" and r["torch"] == version and len(r["history"]) >= log_steps]
+    if not candidates:
+        return [f"no stored CPU run made with torch {version} to check in {', '.join(names or GRIDS)}"]
+    failures = []
+    for _, ev, rec in sorted(candidates, key=lambda c: c[0])[:sample]:
+        cfg = RunConfig(**rec["config"])
+        seen = []
+        start = time.perf_counter()
+        train(cfg, progress=False, data=ev.grid.data(), callback=lambda run, record: seen.append(record),
+              stop=lambda: len(seen) >= log_steps)
+        for new, old in zip(seen[:log_steps], rec["history"][:log_steps]):
+            for k in ("loss", "online_probe_acc"):
+                if not math.isclose(new[k], old[k], rel_tol=rtol, abs_tol=1e-6):
+                    failures.append(f"{ev.grid.name} {rec['point']} seed {rec['seed']}: {k} at step {old['step']} "
+                                    f"is {new[k]:.6g}, stored {old[k]:.6g}")
+        log(f"checked {ev.grid.name} {rec['point']} seed {rec['seed']}: {len(seen)} log steps in "
+            f"{time.perf_counter() - start:.1f} s")
+    return failures

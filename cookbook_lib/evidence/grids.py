@@ -1,0 +1,19 @@
+"""The evidence grids, one per chapter experiment: `<chapter>.<experiment>` → `Grid`.
+
+Each grid is the chapter's full-mode setting (the budget where its effect appears) with at
+least three seeds. Changing a grid's base or values makes its stored runs stale: they are
+left out when loaded and `python -m cookbook_lib evidence --grid NAME` trains the new ones.
+"""
+from __future__ import annotations
+
+from . import Grid
+
+# chapter 10's base run in full mode: SimCLR, the default 2-layer projector, 32-pixel shapes
+_PROJECTOR = dict(method="simclr", dataset="shapes", image_size=32, batch_size=128, steps=300, log_every=25,
+                  projector_depth=2, projector_width=512, embedding_dim=128)
+
+GRIDS: dict[str, Grid] = {g.name: g for g in (
+    Grid("10_projector.depth", _PROJECTOR, {"projector_depth": [0, 1, 2]},
+         claim="a projector keeps the backbone's representation of higher rank than the embedding the loss sees "
+               "(§3.2; Jing et al. 2022), and what it does to the backbone's linear accuracy"),
+)}

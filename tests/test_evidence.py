@@ -1,0 +1,107 @@
+"""The evidence store: seeded runs computed once, stored as numbers, read by chapters and
+re-checked against the code that made them."""
+import json
+import sys
+
+import pytest
+
+from cookbook_lib import __main__ as cli
+from cookbook_lib import evidence
+from cookbook_lib.evidence import Grid, grids
+
+TINY = dict(method="simclr", dataset="digits", image_size=16, batch_size=16, steps=4, log_every=2, device="cpu",
+            representation_dim=32, projector_width=64, embedding_dim=16)
+
+
+@pytest.fixture
+def tiny_grid(tmp_path, monkeypatch):
+    """A 2-point × 2-seed grid on 64 digits, stored in a temporary folder."""
+    monkeypatch.setattr(evidence, "STORE", tmp_path)
+    g = Grid("99_test.temperature", TINY, {"temperature": [0.1, 0.5]}, seeds=(0, 1), head=(64, 32))
+    monkeypatch.setitem(grids.GRIDS, g.name, g)
+    return g
+
+
+def test_compute_stores_every_seed_and_the_chapter_reads_mean_and_spread(tiny_grid):
+    ev = evidence.compute(tiny_grid.name, progress=False, log=lambda *_: None)
+    assert len(ev.records) == 4 and not ev.missing()
+    stored = json.loads(tiny_grid.path().read_text())
+    assert stored["axes"] == {"temperature": [0.1, 0.5]} and len(stored["runs"]) == 4
+    again = evidence.load(tiny_grid.name)
+    accs = again.values("linear_acc", temperature=0.5)
+    assert len(accs) == 2 and all(0 <= a <= 1 for a in accs)
+    assert again.mean("linear_acc", temperature=0.5) == pytest.approx(sum(accs) / 2)
+    assert again.std("rankme", temperature=0.1) >= 0
+    assert len(again.values("final_loss")) == 4  # every point when none is given
+    assert [r["temperature"] for r in again.table(["linear_acc"])] == [0.1, 0.5]
+    assert "±" in again.table(["linear_acc"])[0]["linear_acc"]
+
+
+def test_a_stored_run_is_never_trained_again(tiny_grid, monkeypatch):
+    evidence.compute(tiny_grid.name, progress=False, log=lambda *_: None)
+    train_module = sys.modules["cookbook_lib.train"]  # the module (the package exports the function)
+
+    def no_training(*a, **k):
+        raise AssertionError("trained a stored run")
+
+    monkeypatch.setattr(train_module, "train", no_training)
+    assert len(evidence.compute(tiny_grid.name, progress=False, log=lambda *_: None).records) == 4
+
+
+def test_an_interrupted_computation_keeps_the_runs_so_far_and_goes_on(tiny_grid):
+    def stop():  # as if Ctrl-C came once the first run was stored
+        return len(evidence.load(tiny_grid.name).records) >= 1
+
+    evidence.compute(tiny_grid.name, progress=False, log=lambda *_: None, stop=stop)
+    assert len(evidence.load(tiny_grid.name).records) == 1
+    assert len(evidence.compute(tiny_grid.name, progress=False, log=lambda *_: None).records) == 4
+
+
+def test_changing_a_grid_leaves_its_stale_runs_out(tiny_grid, monkeypatch):
+    evidence.compute(tiny_grid.name, progress=False, log=lambda *_: None)
+    changed = Grid(tiny_grid.name, TINY, {"temperature": [0.5, 1.0]}, seeds=(0, 1), head=(64, 32))
+    monkeypatch.setitem(grids.GRIDS, changed.name, changed)
+    ev = evidence.load(changed.name)
+    assert len(ev.records) == 2 and len(ev.missing()) == 2  # 0.5 kept, 1.0 to train, 0.1 left out
+    with pytest.raises(LookupError, match="evidence --grid 99_test.temperature"):
+        ev.values("linear_acc", temperature=1.0)
+
+
+def test_check_passes_when_the_history_reproduces_and_fails_when_it_does_not(tiny_grid):
+    evidence.compute(tiny_grid.name, progress=False, log=lambda *_: None)
+    assert evidence.check([tiny_grid.name], sample=1, log=lambda *_: None) == []
+    body = json.loads(tiny_grid.path().read_text())
+    for r in body["runs"]:
+        r["history"][0]["loss"] *= 1.01  # as if the code had changed since the evidence was made
+    tiny_grid.path().write_text(json.dumps(body))
+    failures = evidence.check([tiny_grid.name], sample=1, log=lambda *_: None)
+    assert len(failures) == 1 and "loss at step 2" in failures[0]
+
+
+def test_bad_names_are_refused_with_the_valid_ones(tiny_grid):
+    with pytest.raises(ValueError, match="Did you mean '99_test.temperature'"):
+        evidence.grid("99_test.temprature")
+    evidence.compute(tiny_grid.name, progress=False, log=lambda *_: None)
+    ev = evidence.load(tiny_grid.name)
+    with pytest.raises(ValueError, match="not an axis.*temperature"):
+        ev.values("linear_acc", temp=0.1)
+    with pytest.raises(ValueError, match="not a stored metric"):
+        ev.values("linear_accuracy", temperature=0.1)
+
+
+def test_command_line_lists_computes_and_checks(tiny_grid, capsys):
+    assert cli.main(["evidence", "--list", "--grid", tiny_grid.name]) == 0
+    assert f"{tiny_grid.name}: 0/4 runs stored" in capsys.readouterr().out
+    assert cli.main(["evidence", "--chapter", "99", "--quiet"]) == 0
+    assert cli.main(["evidence", "--check", "--grid", tiny_grid.name, "--sample", "1"]) == 0
+    with pytest.raises(SystemExit, match="--chapter 42: no evidence grid"):
+        cli.main(["evidence", "--chapter", "42"])
+
+
+def test_every_shipped_grid_builds_its_configs_and_has_three_seeds():
+    for name, g in grids.GRIDS.items():
+        assert name == g.name and name.split(".")[0][:2].isdigit(), name
+        assert len(g.seeds) >= 3, name
+        assert g.claim, name
+        jobs = g.jobs()
+        assert len({evidence._key(c) for _, _, c in jobs}) == len(jobs), f"{name}: two jobs are the same run"
