@@ -200,10 +200,12 @@ for ax, (name, z) in zip(axes.ravel(), panels.items()):
 # **What to notice**
 # - Without the covariance term the whole matrix is ±1: every dimension is a copy, or a
 #   negated copy, of one or two signals. That is why so few directions are used (low RankMe).
-# - VICReg and Barlow Twins show weak, scattered correlations and no large blocks. After
-#   this short run they are far from white (mean |corr| 0.3–0.45 in quick mode, still
-#   falling as training goes on): with `cov_coeff=1` against 25 for the other two terms, and
-#   λ = 0.005 for Barlow Twins, decorrelation is a gentle pressure, not a constraint.
+# - The two healthy runs are far from white after this short run (their mean |corr| is in
+#   the panel titles, and it keeps falling as training goes on): with `cov_coeff=1` against
+#   25 for the other two terms, and λ = 0.005 on Barlow Twins' off-diagonal terms,
+#   decorrelation is a gentle pressure, not a constraint. Compare their mean |corr| with
+#   the collapsed panels rather than single cells: a short run still holds some strongly
+#   correlated pairs.
 # - The completely collapsed run looks the *whitest*. Once every embedding has shrunk to
 #   (nearly) one point, what is left is a little noise that is independent from dimension
 #   to dimension. Decorrelated noise is not information: the correlation matrix (and RankMe,

@@ -20,7 +20,9 @@
 # modelling (MIM) needs only one: cut the image into patches, hide most of them, and train a
 # network to predict what was hidden from what is left. The prediction target can be pixels or
 # the features of another network. No negatives, no projector, no augmentation recipe to tune,
-# and the task cannot collapse: a constant output does not reconstruct anything.
+# and the objective has no collapsed minimum: a constant output does not reconstruct
+# anything. The representation can still use few directions (watch RankMe in the
+# dashboards below): the task rules out a constant encoder, not a poor one.
 #
 # In this chapter you will:
 # 1. follow the line from context encoders to BEiT, MAE/SimMIM and iBOT/DINOv2;

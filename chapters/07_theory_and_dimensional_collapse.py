@@ -335,8 +335,10 @@ assert random_overlaps.max() < 0.5
 # Contrastive losses form one family, $\phi(\sum_j\psi(\cdot))$, in which InfoNCE and the
 # triplet loss differ only by how they weigh each negative. Pushing samples apart and
 # decorrelating dimensions are two views of one quantity, $\lVert ZZ^\top\rVert_F =
-# \lVert Z^\top Z\rVert_F$. Whatever the criterion, the projector's output uses fewer
-# directions than the backbone's (dimensional collapse, Jing et al. 2022), which is part of
-# why the backbone is the better representation. And with a linear encoder and noise
+# \lVert Z^\top Z\rVert_F$. The projector's output uses fewer directions than the
+# backbone's in absolute terms (dimensional collapse, Jing et al. 2022, part of why the
+# backbone is the better representation); divided by the layers' widths, a short run does
+# not show it yet, which is why the width has to be accounted for before reading a RankMe
+# gap as collapse. And with a linear encoder and noise
 # views, contrastive learning is PCA. Paper: §2.6 (and §3.2) of *A Cookbook of
 # Self-Supervised Learning* (Balestriero et al., 2023).
