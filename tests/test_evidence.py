@@ -17,7 +17,8 @@ TINY = dict(method="simclr", dataset="digits", image_size=16, batch_size=16, ste
 def tiny_grid(tmp_path, monkeypatch):
     """A 2-point × 2-seed grid on 64 digits, stored in a temporary folder."""
     monkeypatch.setattr(evidence, "STORE", tmp_path)
-    g = Grid("99_test.temperature", TINY, {"temperature": [0.1, 0.5]}, seeds=(0, 1), head=(64, 32))
+    g = Grid("99_test.temperature", TINY, {"temperature": [0.1, 0.5]}, seeds=(0, 1), head=(64, 32),
+             measures=("linear_acc_z",))
     monkeypatch.setitem(grids.GRIDS, g.name, g)
     return g
 
@@ -33,6 +34,7 @@ def test_compute_stores_every_seed_and_the_chapter_reads_mean_and_spread(tiny_gr
     assert again.mean("linear_acc", temperature=0.5) == pytest.approx(sum(accs) / 2)
     assert again.std("rankme", temperature=0.1) >= 0
     assert len(again.values("final_loss")) == 4  # every point when none is given
+    assert all(0 <= a <= 1 for a in again.values("linear_acc_z"))  # the grid's own measure
     assert [r["temperature"] for r in again.table(["linear_acc"])] == [0.1, 0.5]
     assert "±" in again.table(["linear_acc"])[0]["linear_acc"]
 
@@ -103,5 +105,6 @@ def test_every_shipped_grid_builds_its_configs_and_has_three_seeds():
         assert name == g.name and name.split(".")[0][:2].isdigit(), name
         assert len(g.seeds) >= 3, name
         assert g.claim, name
+        assert set(g.measures) <= set(evidence.MEASURES), name
         jobs = g.jobs()
         assert len({evidence._key(c) for _, _, c in jobs}) == len(jobs), f"{name}: two jobs are the same run"

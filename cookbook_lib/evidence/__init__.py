@@ -43,13 +43,16 @@ STORE = Path(__file__).resolve().parent
 class Grid:
     """One experiment: `base` knobs, the swept `axes` ({knob: values}, a Cartesian grid),
     the `seeds` of every point, and optionally `head` = (n_train, n_test): train and probe on
-    the first images of the dataset (`ImageData.head`). `claim`: what the grid shows."""
+    the first images of the dataset (`ImageData.head`). `measures`: names in `MEASURES`,
+    numbers computed on each trained model besides the final metrics. `claim`: what the
+    grid shows."""
 
     name: str
     base: dict
     axes: dict
     seeds: tuple = (0, 1, 2)
     head: tuple | None = None
+    measures: tuple = ()
     claim: str = ""
 
     @property
@@ -68,12 +71,11 @@ class Grid:
         return [(p, s, self.config(p, s)) for p in self.points() for s in self.seeds]
 
     def data(self):
-        """The data the runs train on (None: the config's own dataset, all of it)."""
-        if self.head is None:
-            return None
+        """The data the runs train on: the config's dataset, or its first `head` images."""
         from ..data import load_dataset
         base = RunConfig(**self.base)
-        return load_dataset(base.dataset, base.image_size, base.device, base.data_path).head(*self.head)
+        data = load_dataset(base.dataset, base.image_size, base.device, base.data_path)
+        return data if self.head is None else data.head(*self.head)
 
     def path(self) -> Path:
         return STORE / f"{self.name}.json"
@@ -81,6 +83,18 @@ class Grid:
 
 def _key(cfg: RunConfig) -> str:
     return cfg.resolved().cache_key()
+
+
+def _linear_acc_z(run, data) -> float:
+    """Linear-probe accuracy of the embedding z (the projector output the loss sees), fitted
+    and scored as `linear_acc` is on the representation h."""
+    from .. import evaluate
+    z_train, z_test = run.embed(data.train_images)[1], run.embed(data.test_images)[1]
+    return evaluate.linear_probe(z_train, data.train_labels, z_test, data.test_labels)
+
+
+# measures a grid can ask for: name -> fn(trained run, its data) -> number
+MEASURES = {"linear_acc_z": _linear_acc_z}
 
 
 @dataclass
@@ -156,7 +170,8 @@ class Evidence:
         return ax
 
     def missing(self) -> list[tuple[dict, int, RunConfig]]:
-        done = {r["key"] for r in self.records}
+        """The runs still to train: not stored, or stored without one of the grid's measures."""
+        done = {r["key"] for r in self.records if all(m in r["metrics"] for m in self.grid.measures)}
         return [(p, s, c) for p, s, c in self.grid.jobs() if _key(c) not in done]
 
 
@@ -189,10 +204,10 @@ def _write(ev: Evidence) -> None:
     os.replace(tmp, g.path())
 
 
-def _record(point: dict, seed: int, cfg: RunConfig, run) -> dict:
+def _record(point: dict, seed: int, cfg: RunConfig, run, measured: dict) -> dict:
     import torch
     return dict(point=point, seed=seed, key=_key(cfg), config=cfg.resolved().to_dict(), status=run.status,
-                metrics={k: v for k, v in run.metrics.items() if isinstance(v, (int, float))},
+                metrics={**{k: v for k, v in run.metrics.items() if isinstance(v, (int, float))}, **measured},
                 history=run.history, seconds=round(run.seconds, 2), device=str(cfg.resolved().device),
                 torch=torch.__version__.split("+")[0])
 
@@ -211,7 +226,8 @@ def compute(name: str, progress: bool = True, stop=None, log=print) -> Evidence:
         run = train(cfg, progress=progress, data=data, stop=stop)
         if run.status == "interrupted":
             break
-        ev.records.append(_record(point, seed, cfg, run))
+        measured = {m: MEASURES[m](run, data) for m in ev.grid.measures}
+        ev.records = [r for r in ev.records if r["key"] != _key(cfg)] + [_record(point, seed, cfg, run, measured)]
         _write(ev)
     return ev
 

@@ -13,7 +13,7 @@ _PROJECTOR = dict(method="simclr", dataset="shapes", image_size=32, batch_size=1
                   projector_depth=2, projector_width=512, embedding_dim=128)
 
 GRIDS: dict[str, Grid] = {g.name: g for g in (
-    Grid("10_projector.depth", _PROJECTOR, {"projector_depth": [0, 1, 2]},
+    Grid("10_projector.depth", _PROJECTOR, {"projector_depth": [0, 1, 2]}, measures=("linear_acc_z",),
          claim="a projector keeps the backbone's representation of higher rank than the embedding the loss sees "
                "(§3.2; Jing et al. 2022), and what it does to the backbone's linear accuracy"),
 )}
