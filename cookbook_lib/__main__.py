@@ -127,12 +127,14 @@ def main(argv=None) -> int:
     p_ev.add_argument("--check", action="store_true",
                       help="re-train the first log steps of a sample of stored runs; exit 1 if one does not reproduce")
     p_ev.add_argument("--sample", type=int, default=2, metavar="N", help="runs --check re-trains (the cheapest)")
+    p_ev.add_argument("--shard", default="0/1", metavar="K/N",
+                      help="train every N-th missing run from the K-th (N processes share the grids: 0/2 and 1/2)")
     p_ev.add_argument("--quiet", action="store_true", help="no progress bars")
     args, unknown = parser.parse_known_args(argv)
     if unknown:
         flags = [f"--{n.replace('_', '-')}" for n in knob_names()] + ["--json", "--quiet", "--no-cache", "--checkpoint",
                                                                       "--checkpoint-every", "--grid", "--rerun-failed",
-                                                                      "--chapter", "--list", "--check", "--sample"]
+                                                                      "--chapter", "--list", "--check", "--sample", "--shard"]
         bad = next((u for u in unknown if u.startswith("-")), unknown[0]).split("=")[0]
         parser.error(f"unknown argument {bad!r}.{did_you_mean(bad, flags)} "
                      f"See python -m cookbook_lib {args.command} --help")
@@ -236,12 +238,19 @@ def _evidence(args) -> int:
         for f in failures:
             print(f"not reproduced: {f}", file=sys.stderr)
         return 1 if failures else 0
+    try:
+        shard = tuple(int(v) for v in args.shard.split("/"))
+        if len(shard) != 2 or not 0 <= shard[0] < shard[1]:
+            raise ValueError
+    except ValueError:
+        raise SystemExit(f"error: --shard {args.shard!r}: expected K/N with 0 <= K < N, "
+                         f"e.g. 0/2 and 1/2 for two processes") from None
     for n in names:
-        evidence.compute(n, progress=not args.quiet, stop=lambda: _CTRL_C.requested)
-        if _CTRL_C.requested:
-            print("interrupted: the runs finished so far are stored; the same command goes on from there",
-                  file=sys.stderr)
-            return INTERRUPTED
+        evidence.compute(n, progress=not args.quiet, stop=lambda: _CTRL_C.requested, shard=shard)
+    if _CTRL_C.requested:
+        print("interrupted: the runs finished so far are stored; the same command goes on from there",
+              file=sys.stderr)
+        return INTERRUPTED
     return 0
 
 

@@ -108,3 +108,24 @@ def test_every_shipped_grid_builds_its_configs_and_has_three_seeds():
         assert set(g.measures) <= set(evidence.MEASURES), name
         jobs = g.jobs()
         assert len({evidence._key(c) for _, _, c in jobs}) == len(jobs), f"{name}: two jobs are the same run"
+
+
+def test_two_shards_share_a_grid_and_neither_overwrites_the_other(tiny_grid, monkeypatch):
+    train_module = sys.modules["cookbook_lib.train"]
+    real_train, other_done = train_module.train, []
+
+    def train_while_the_other_shard_stores(*a, **k):
+        if not other_done:  # the other process finishes its whole shard while this one trains
+            other_done.append(1)
+            evidence.compute(tiny_grid.name, progress=False, log=lambda *_: None, shard=(1, 2))
+        return real_train(*a, **k)
+
+    monkeypatch.setattr(train_module, "train", train_while_the_other_shard_stores)
+    ev = evidence.compute(tiny_grid.name, progress=False, log=lambda *_: None, shard=(0, 2))
+    stored = evidence.load(tiny_grid.name)
+    assert len(stored.records) == 4 and not stored.missing(), [r["point"] for r in stored.records]
+    assert len(ev.records) == 4
+    with pytest.raises(ValueError, match="0 <= k < n"):
+        evidence.compute(tiny_grid.name, shard=(2, 2))
+    with pytest.raises(SystemExit, match="--shard '1-2'"):
+        cli.main(["evidence", "--grid", tiny_grid.name, "--shard", "1-2"])

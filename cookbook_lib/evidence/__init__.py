@@ -204,6 +204,20 @@ def _write(ev: Evidence) -> None:
     os.replace(tmp, g.path())
 
 
+def _store(ev: Evidence, record: dict) -> None:
+    """Add `record` to the grid's file, merged with what other processes stored meanwhile
+    (`compute(..., shard=...)` runs one grid in several processes), under a lock file."""
+    lock = ev.grid.path().with_suffix(".lock")
+    with open(lock, "w") as handle:
+        try:
+            import fcntl
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        except ImportError:  # Windows: one process per grid
+            pass
+        ev.records = [r for r in load(ev.grid.name).records if r["key"] != record["key"]] + [record]
+        _write(ev)
+
+
 def _record(point: dict, seed: int, cfg: RunConfig, run, measured: dict) -> dict:
     import torch
     return dict(point=point, seed=seed, key=_key(cfg), config=cfg.resolved().to_dict(), status=run.status,
@@ -212,12 +226,17 @@ def _record(point: dict, seed: int, cfg: RunConfig, run, measured: dict) -> dict
                 torch=torch.__version__.split("+")[0])
 
 
-def compute(name: str, progress: bool = True, stop=None, log=print) -> Evidence:
+def compute(name: str, progress: bool = True, stop=None, log=print, shard: tuple[int, int] = (0, 1)) -> Evidence:
     """Train the runs of grid `name` that are not stored yet, storing each one as it ends.
-    `stop()`: checked between runs and steps; an interrupted run is not stored."""
+    `stop()`: checked between runs and steps; an interrupted run is not stored.
+    shard=(k, n): only every n-th missing run from the k-th, so that n processes (one torch
+    thread each) share a grid."""
     from ..train import train
+    k, n = shard
+    if not 0 <= k < n:
+        raise ValueError(f"shard={shard}: expected (k, n) with 0 <= k < n, e.g. (0, 2) and (1, 2) for two processes")
     ev = load(name)
-    todo = ev.missing()
+    todo = ev.missing()[k::n]
     data = ev.grid.data() if todo else None
     for i, (point, seed, cfg) in enumerate(todo):
         if stop and stop():
@@ -227,8 +246,7 @@ def compute(name: str, progress: bool = True, stop=None, log=print) -> Evidence:
         if run.status == "interrupted":
             break
         measured = {m: MEASURES[m](run, data) for m in ev.grid.measures}
-        ev.records = [r for r in ev.records if r["key"] != _key(cfg)] + [_record(point, seed, cfg, run, measured)]
-        _write(ev)
+        _store(ev, _record(point, seed, cfg, run, measured))
     return ev
 
 
