@@ -38,7 +38,9 @@
 import matplotlib.pyplot as plt
 import torch
 
-from cookbook_lib import RunConfig, evaluate, load_or_train, metrics, plots
+from IPython.display import display
+
+from cookbook_lib import RunConfig, evaluate, evidence, load_or_train, metrics, plots
 from cookbook_lib.data import load_dataset
 from cookbook_lib.notebook import Table, setup
 from cookbook_lib.sweep import sweep
@@ -137,8 +139,9 @@ Table({"layer": name, "dim": test_feats[name].shape[1], "linear_acc": layer_acc[
 # %% [markdown]
 # **What to notice**
 # - The probe is worst at the projector's output $z$, the very features the loss was
-#   computed on, several points below the backbone output $h$. The hidden layer (512 wide,
-#   after the ReLU) is about as good as $h$: the information is lost in the last Linear.
+#   computed on, below the backbone output $h$ (the gap is printed below, beside the same
+#   gap over three seeds at the full budget). The hidden layer (512 wide, after the ReLU) is
+#   about as good as $h$: the information is lost in the last Linear.
 # - RankMe (Garrido et al. 2022, arXiv 2210.02885) is not monotone: the ReLU spreads the
 #   hidden features over many of its 512 directions (non-negative, sparse features have a
 #   flat spectrum), but the last Linear brings the effective rank well below that of $h$.
@@ -146,11 +149,19 @@ Table({"layer": name, "dim": test_feats[name].shape[1], "linear_acc": layer_acc[
 #   rest of the batch.
 
 # %%
-if QUICK:
-    gap = layer_acc["h (backbone)"] - layer_acc[names[-1]]
-    print(f"backbone probe {layer_acc['h (backbone)']:.3f} - projector-output probe {layer_acc[names[-1]]:.3f} "
-          f"= {gap:.3f} (must be > 0.03)")
-    assert gap > 0.03, "the backbone representation should beat the projector output"
+# Your run, and the stored full-budget runs (32-pixel shapes, batch 128, 300 steps, seeds 0-2;
+# `python -m cookbook_lib evidence --grid 10_projector.depth` recomputes them).
+stored = evidence.load("10_projector.depth")
+gap = layer_acc["h (backbone)"] - layer_acc[names[-1]]
+seed_gaps = [h - z for h, z in zip(stored.values("linear_acc", projector_depth=2),
+                                   stored.values("linear_acc_z", projector_depth=2))]
+live_margin = 0.03 if QUICK else 0.0  # measured in quick mode; the full-budget gap is smaller (seeds below)
+print(f"your run: backbone probe {layer_acc['h (backbone)']:.3f} − projector-output probe "
+      f"{layer_acc[names[-1]]:.3f} = {gap:+.3f} (must be > {live_margin})")
+print(f"full budget, seeds {stored.grid.seeds}: h − z = {', '.join(f'{g:+.3f}' for g in seed_gaps)} "
+      f"(each must be > 0)")
+assert gap > live_margin, "the backbone representation should beat the projector output"
+assert min(seed_gaps) > 0, seed_gaps
 
 # %% [markdown]
 # ## The spectrum, layer by layer
@@ -193,24 +204,53 @@ for a, y, title in zip(ax, ("linear_acc", "rankme_backbone"), ("linear probe", "
 fig.tight_layout()
 
 # %% [markdown]
-# **What to notice**
-# - With a projector, the backbone keeps a higher effective rank than the embedding the
-#   loss sees (`rankme_backbone` above `rankme`): the projector absorbs the collapse. Without
-#   one (depth 0) the loss acts on $h$ itself, and $h$ has the lowest RankMe of the three.
-# - At this small budget the differences in accuracy between depths are a few points and
-#   can swap places with another seed; in the literature (SimCLR, Chen et al. 2020,
-#   arXiv 2002.05709, Fig. 8) the gap between no projector and a nonlinear one is about
-#   10 points of ImageNet accuracy, and it grows with training length. Run full mode, or
-#   the panel below with more steps, to see whether it opens up here.
+# One run per depth is one draw, and a short one. The same sweep at the full budget with
+# three seeds is stored with the library (mean ± std; each seed is a faint dot; your runs
+# are the crosses, at your budget).
 
 # %%
-if QUICK:
-    d2 = depth_sweep.rows[2]
-    print(f"depth 2: RankMe backbone {d2['rankme_backbone']:.1f} vs embedding {d2['rankme']:.1f} (must be ≥ 1.2×)")
-    assert d2["rankme_backbone"] > 1.2 * d2["rankme"], "the projector should take the collapse"
-    d0 = depth_sweep.rows[0]
-    print(f"RankMe of h: depth 2 {d2['rankme_backbone']:.1f} vs no projector {d0['rankme_backbone']:.1f} (must be ≥ 1.05×)")
-    assert d2["rankme_backbone"] > 1.05 * d0["rankme_backbone"], "a projector should keep h of higher rank"
+fig, ax = plt.subplots(1, 2, figsize=(10, 3.8))
+for a, metric, title, ylabel in zip(ax, ("linear_acc", "rankme_backbone"), ("linear probe of h", "RankMe of h"),
+                                   ("test accuracy (shape)", "effective rank")):
+    stored.plot("projector_depth", metric, ax=a)
+    a.plot([0, 1, 2], [row[metric] for row in depth_sweep.rows], "x", ms=9, color="C3",
+           label=f"your runs ({BASE.steps} steps, {BASE.image_size} px)")
+    a.set(title=title, xticks=[0, 1, 2], ylabel=ylabel)
+    a.grid(alpha=0.3)
+ax[0].legend(fontsize=8)
+fig.tight_layout()
+display(stored.table(["linear_acc", "linear_acc_z", "rankme_backbone", "rankme"]))
+gain = {d: [acc - acc0 for acc, acc0 in zip(stored.values("linear_acc", projector_depth=d),
+                                            stored.values("linear_acc", projector_depth=0))] for d in (1, 2)}
+rank_h = {d: stored.mean("rankme_backbone", projector_depth=d) for d in (0, 1, 2)}
+print("projector's gain in linear accuracy of h, per seed: "
+      + "; ".join(f"depth {d}: {', '.join(f'{g:+.3f}' for g in gs)}" for d, gs in gain.items()))
+print(f"RankMe of h, mean over seeds: no projector {rank_h[0]:.1f}, depth 1 {rank_h[1]:.1f}, depth 2 {rank_h[2]:.1f}")
+
+# %% [markdown]
+# **What to notice**
+# - At the full budget a projector, linear or MLP, adds about ten points to the backbone's
+#   linear probe, for every seed (the gains above). SimCLR's authors report a gain of the
+#   same size on ImageNet (Chen et al. 2020, arXiv 2002.05709, Fig. 8), growing with
+#   training length; the paper's §3.2 quotes about 20 points after 100 epochs. Compare
+#   your crosses: a short run need not show the gap, and can even order the depths' RankMe
+#   the other way round, which is why this chapter reads the projector's effect from the
+#   stored seeds rather than from one quick run.
+# - The effective rank does *not* explain the gain: without a projector the loss acts on
+#   $h$ itself and spreads it over *more* directions (the highest RankMe of the three), yet
+#   it is the worst representation. The contrastive loss makes whatever it acts on uniform on
+#   the sphere and invariant to the augmentations; with a projector that pressure lands on
+#   $z$, and $h$ keeps information the loss would have flattened (the Guillotine effect
+#   again). A high RankMe is necessary for a good representation, not sufficient
+#   (chapter 13). With a projector, $z$ does use fewer directions than $h$ (compare the
+#   last two columns), but part of that is only its smaller width (128 against 256).
+
+# %%
+# Asserted on the stored seeds (both modes): the projector's gain, for every seed, and that
+# it is not a gain in effective rank.
+for d, gs in gain.items():
+    assert min(gs) > 0.05, (d, gs)
+assert rank_h[0] > max(rank_h[1], rank_h[2]), rank_h
 
 # %%
 knob_panel(BASE, knobs=("projector_depth", "projector_width", "embedding_dim", "steps"))
@@ -231,10 +271,15 @@ knob_panel(BASE, knobs=("projector_depth", "projector_width", "embedding_dim", "
 # %%
 dim_sweep = sweep(BASE, {"method": ["simclr", "vicreg"], "embedding_dim": EMBEDDING_DIMS})
 print(dim_sweep.table(["method", "embedding_dim", "linear_acc", "rankme", "rankme_backbone"]))
+random_init = load_or_train(BASE.replace(steps=0), progress=False)  # the bar to clear
 fig, ax = plt.subplots(1, 2, figsize=(10, 3.6))
-for a, y, title in zip(ax, ("linear_acc", "rankme"), ("linear probe of h vs embedding_dim", "RankMe of the embedding z")):
+for a, y, title, ylabel in zip(ax, ("linear_acc", "rankme"), ("linear probe of h vs embedding_dim",
+                                                              "RankMe of the embedding z"),
+                               ("test accuracy (shape)", "effective rank")):
     dim_sweep.plot("embedding_dim", y, ax=a, logx=True)
-    a.set_title(title)
+    a.set(title=title, ylabel=ylabel)
+ax[0].axhline(random_init.metrics["linear_acc"], color="grey", ls=":", label="random-init encoder")
+ax[0].legend(fontsize=8)
 fig.tight_layout()
 
 # %% [markdown]
@@ -262,8 +307,11 @@ fig.tight_layout()
 # The projector is trained with the backbone and discarded after: the loss acts on $z$, but
 # $h$ is the better representation. Probing layer by layer shows which layer reads best
 # (Guillotine Regularization, Bordes et al. 2022, arXiv 2206.13378: usually one below the
-# loss, often the backbone), and RankMe shows the projector absorbing the dimensional
-# collapse. How deep and how wide the projector should be depends on the method (SimCLR is
-# hardly sensitive to `embedding_dim`; VICReg is more so, but far less than once thought)
-# and shows clearly only at long training budgets. Paper: §3.2 of *A Cookbook of Self-Supervised Learning* (Balestriero et
-# al., 2023, arXiv 2304.12210).
+# loss, often the backbone). Over three seeds at the full budget, a projector adds about
+# ten points to the backbone's linear probe, although the backbone then uses fewer
+# directions than without one: the projector takes the loss's pressure towards uniformity
+# and invariance, and the backbone keeps what that pressure would flatten. How deep and how
+# wide the projector should be depends on the method (SimCLR is hardly sensitive to
+# `embedding_dim`; VICReg is more so, but far less than once thought) and shows clearly only
+# at long training budgets. Paper: §3.2 of *A Cookbook of Self-Supervised Learning*
+# (Balestriero et al., 2023, arXiv 2304.12210).
