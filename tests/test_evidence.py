@@ -129,3 +129,10 @@ def test_two_shards_share_a_grid_and_neither_overwrites_the_other(tiny_grid, mon
         evidence.compute(tiny_grid.name, shard=(2, 2))
     with pytest.raises(SystemExit, match="--shard '1-2'"):
         cli.main(["evidence", "--grid", tiny_grid.name, "--shard", "1-2"])
+
+
+def test_the_stored_evidence_reproduces_from_this_code():
+    """`evidence --check` on the shipped store: the cheapest stored CPU run, retrained to its
+    first log step, gives the stored loss. Fails when the code changed what the evidence says
+    (then recompute: python -m cookbook_lib evidence --grid NAME, after deleting its file)."""
+    assert evidence.check(sample=1, log_steps=1, log=lambda *_: None) == []

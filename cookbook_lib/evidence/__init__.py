@@ -201,6 +201,7 @@ def _write(ev: Evidence) -> None:
     with os.fdopen(fd, "w") as f:
         json.dump(body, f, indent=1)
         f.write("\n")
+    os.chmod(tmp, 0o644)  # mkstemp makes it private; the store is read by everyone
     os.replace(tmp, g.path())
 
 
@@ -222,7 +223,7 @@ def _record(point: dict, seed: int, cfg: RunConfig, run, measured: dict) -> dict
     import torch
     return dict(point=point, seed=seed, key=_key(cfg), config=cfg.resolved().to_dict(), status=run.status,
                 metrics={**{k: v for k, v in run.metrics.items() if isinstance(v, (int, float))}, **measured},
-                history=run.history, seconds=round(run.seconds, 2), device=str(cfg.resolved().device),
+                history=run.history, seconds=round(run.seconds, 2), device=next(run.model.parameters()).device.type,
                 torch=torch.__version__.split("+")[0])
 
 
@@ -273,8 +274,10 @@ def check(names=None, sample: int = 2, log_steps: int = 2, rtol: float = 1e-4, l
         train(cfg, progress=False, data=ev.grid.data(), callback=lambda run, record: seen.append(record),
               stop=lambda: len(seen) >= log_steps)
         for new, old in zip(seen[:log_steps], rec["history"][:log_steps]):
-            for k in ("loss", "online_probe_acc"):
-                if not math.isclose(new[k], old[k], rel_tol=rtol, abs_tol=1e-6):
+            # the loss must agree to float round-off; the online probe's accuracy is a count of
+            # test images, which one image flipped by another CPU's round-off moves by 1/512
+            for k, tol in (("loss", dict(rel_tol=rtol, abs_tol=1e-6)), ("online_probe_acc", dict(abs_tol=0.01))):
+                if not math.isclose(new[k], old[k], **tol):
                     failures.append(f"{ev.grid.name} {rec['point']} seed {rec['seed']}: {k} at step {old['step']} "
                                     f"is {new[k]:.6g}, stored {old[k]:.6g}")
         log(f"checked {ev.grid.name} {rec['point']} seed {rec['seed']}: {len(seen)} log steps in "
