@@ -147,10 +147,10 @@ for name, r in (("random init", random_init), ("SimCLR", run)):
     keep[name] = factor_probes(h_train, {f: data.train_factors[f][:n] for f in factors},
                                h_test, {f: data.test_factors[f] for f in factors})
 chance = {f: 1 / data.factor_classes[f] for f in factors}
-plots.bars(keep, ylabel="linear-probe accuracy", reference=chance,
-           title="what a linear probe can read from the representation, per generative factor")
 gains = sorted(((keep["SimCLR"][f] - keep["random init"][f], f) for f in factors), reverse=True)
 print("gain over random init, largest first: " + ", ".join(f"{f} {g:+.2f}" for g, f in gains))
+plots.bars(keep, ylabel="linear-probe accuracy", reference=chance,
+           title="what a linear probe can read from the representation, per generative factor")
 
 # %%
 # SimCLR's representation knows the shape far better than the random-init one.

@@ -240,13 +240,13 @@ def per_class(run, d) -> dict:
 
 
 by_class = {f"ratio {r}": per_class(runs[r, SEED], data["shapes"]) for r in (RATIOS[0], RATIOS[-1])}
-plots.bars(by_class, ylabel="accuracy on that class (test)",
-           title="per-class accuracy of a balanced probe (classes from common to rare in the long tail)")
 (lo, lo_acc), (hi, hi_acc) = by_class.items()
 change = sorted((hi_acc[c] - lo_acc[c], c) for c in lo_acc)
 test_per_class = len(data["shapes"].test_labels) / data["shapes"].num_classes
 print(f"{hi} − {lo}, per class (most lost first): " + ", ".join(f"{c} {d:+.3f}" for d, c in change))
 print(f"about {test_per_class:.0f} test images per class: one image is {1 / test_per_class:.3f} of a class's accuracy")
+plots.bars(by_class, ylabel="accuracy on that class (test)",
+           title="per-class accuracy of a balanced probe (classes from common to rare in the long tail)")
 
 # %% [markdown]
 # **What to notice.** Some shapes are simply harder than others (compare the bars of the
