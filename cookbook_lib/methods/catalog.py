@@ -146,8 +146,9 @@ CATALOG: dict[str, MethodInfo] = {r.name: r for r in (
 METHODS = tuple(CATALOG)
 
 # auto knobs (None = the method's recipe) and what they become for a method that does not read them
-AUTO_KNOBS = ("optimizer", "lr", "weight_decay", "temperature", "queue_size", "mask_ratio", "embedding_dim")
-AUTO_FALLBACKS = dict(temperature=0.1, queue_size=0, mask_ratio=0.75, embedding_dim=128)
+AUTO_KNOBS = ("optimizer", "lr", "weight_decay", "temperature", "queue_size", "mask_ratio", "embedding_dim",
+              "predictor_lr_mult")
+AUTO_FALLBACKS = dict(temperature=0.1, queue_size=0, mask_ratio=0.75, embedding_dim=128, predictor_lr_mult=1.0)
 
 # Backbones that ignore knobs: MAE always builds its tiny ViT.
 IGNORES = {"mae": ("backbone",)}
