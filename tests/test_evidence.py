@@ -34,6 +34,8 @@ def test_compute_stores_every_seed_and_the_chapter_reads_mean_and_spread(tiny_gr
     assert again.mean("linear_acc", temperature=0.5) == pytest.approx(sum(accs) / 2)
     assert again.std("rankme", temperature=0.1) >= 0
     assert len(again.values("final_loss")) == 4  # every point when none is given
+    assert again.values("final_online_probe_acc", temperature=0.1) == [
+        r["history"][-1]["online_probe_acc"] for r in sorted(again.runs_at(temperature=0.1), key=lambda r: r["seed"])]
     assert all(0 <= a <= 1 for a in again.values("linear_acc_z"))  # the grid's own measure
     assert [r["temperature"] for r in again.table(["linear_acc"])] == [0.1, 0.5]
     assert "±" in again.table(["linear_acc"])[0]["linear_acc"]

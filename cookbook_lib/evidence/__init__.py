@@ -113,20 +113,23 @@ class Evidence:
         return [r for r in self.records if all(r["point"].get(k) == v for k, v in point.items())]
 
     def values(self, metric: str, **point) -> list[float]:
-        """`metric` of every stored seed at `point` (a final metric, or `final_loss`)."""
-        runs = self.runs_at(**point)
+        """`metric` of every stored seed at `point`, in seed order: a final metric, or
+        `final_<key>` for the last log step's `key` (`final_loss`, `final_online_probe_acc`)."""
+        runs = sorted(self.runs_at(**point), key=lambda r: r["seed"])
         if not runs:
             raise LookupError(f"{self.grid.name}: no stored run at {point or 'any point'}; "
                               f"compute it with: python -m cookbook_lib evidence --grid {self.grid.name}")
         out = []
         for r in runs:
-            if metric == "final_loss":
-                out.append(r["history"][-1]["loss"])
-            elif metric in r["metrics"]:
+            logged = metric.removeprefix("final_")
+            if metric in r["metrics"]:
                 out.append(r["metrics"][metric])
+            elif metric.startswith("final_") and logged in r["history"][-1]:
+                out.append(r["history"][-1][logged])
             else:
                 raise ValueError(f"{self.grid.name}: {metric!r} is not a stored metric "
-                                 f"({', '.join(sorted(r['metrics']))}, final_loss)")
+                                 f"({', '.join(sorted(r['metrics']))}, or final_ and a logged key: "
+                                 f"{', '.join(f'final_{k}' for k in r['history'][-1] if k != 'step')})")
         return out
 
     def mean(self, metric: str, **point) -> float:
