@@ -291,7 +291,7 @@ assert acc[hot] < max(acc), acc
 # For each seed we ask what a practitioner would: does the label-free criterion order the
 # temperatures as the probe does (Spearman), and how much accuracy does its pick lose
 # against the probe's (the *regret*)? We also ask the same of the **online** probe (the
-# cheap one trained during the run, chapter 13's first section): does it rank the runs as
+# cheap one trained during the run, this chapter's first section): does it rank the runs as
 # the offline probe does?
 
 # %%

@@ -276,6 +276,9 @@ def check(names=None, sample: int = 2, log_steps: int = 2, rtol: float = 1e-4, l
         start = time.perf_counter()
         train(cfg, progress=False, data=ev.grid.data(), callback=lambda run, record: seen.append(record),
               stop=lambda: len(seen) >= log_steps)
+        if len(seen) < log_steps:
+            failures.append(f"{ev.grid.name} {rec['point']} seed {rec['seed']}: the re-run logged {len(seen)} "
+                            f"of {log_steps} steps")
         for new, old in zip(seen[:log_steps], rec["history"][:log_steps]):
             # the loss must agree to float round-off; the online probe's accuracy is a count of
             # test images, which one image flipped by another CPU's round-off moves by 1/512
