@@ -93,7 +93,7 @@ class RunConfig:
     predictor_depth: int = knob(2, "layers of the predictor of byol, simsiam and nnclr: 0 = no predictor, 1 = linear", range=(0, 6),
                        hint='use a predictor (2 layers is standard, 0 removes the asymmetry that prevents collapse)')
     predictor_width: int = knob(512, "hidden width of the predictor", range=(8, 8192), log=True, slider=(8, 4096), pow2=True)
-    predictor_lr_mult: float | None = knob(None, "the predictor learns at lr × this (a fast predictor can stand in for the EMA teacher, §3.4); None = the method's default (1)", range=(0.01, 100.0), log=True,
+    predictor_lr_mult: float | None = knob(None, "the predictor learns at lr × this (a fast predictor can stand in for the EMA teacher, §3.4); None = the method's recipe (BYOL 10, others 1)", range=(0.01, 100.0), log=True,
                        hint='a faster predictor (e.g. 10) can stand in for a slow teacher (Cookbook §3.4)')
     direct_predictor: bool = knob(False, "byol, simsiam: DirectPred (Tian, Chen & Ganguli 2021, arXiv 2102.06810): a linear predictor set from the eigendecomposition of a running correlation of the embeddings, not learned (predictor_width and predictor_lr_mult are unused; predictor_depth must be ≥ 1)")
     # DINO
