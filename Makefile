@@ -18,19 +18,14 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 # Paired notebooks: the .py is the source; edits saved in JupyterLab go back to it. Only
-# chapters whose .py is newer than their notebook are synced (one jupytext call for all).
+# chapters whose .py is newer than their notebook are synced. `lab` opens the quickstart,
+# allows root (Docker, cloud boxes) and hides the paired .py files from the file browser.
+# Both are `python -m cookbook_lib notebooks|lab` (cookbook_lib/lab.py), which also work without make.
 notebooks: $(STAMP)
-	@stale=$$(for f in $(CHAPTERS); do n=$${f%.py}.ipynb; [ -e $$n ] && [ ! $$f -nt $$n ] || echo $$f; done); \
-	  if [ -n "$$stale" ]; then $(VENV)/bin/jupytext --quiet --sync $$stale && touch $(NOTEBOOKS); fi
+	$(PY) -m cookbook_lib notebooks
 
-# The printed link opens the quickstart; root (Docker, cloud boxes) is allowed; the file
-# browser shows each chapter once (its notebook: the paired .py files are hidden).
-LAB_FLAGS := --port $(PORT) --LabApp.default_url=/lab/tree/chapters/00_quickstart.ipynb \
-  '--ContentsManager.hide_globs=["__pycache__","*.pyc","*.pyo",".DS_Store","*~","[0-9][0-9]_*.py"]' \
-  $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
-
-lab: notebooks
-	$(VENV)/bin/jupyter lab $(LAB_FLAGS)
+lab: $(STAMP)
+	$(PY) -m cookbook_lib lab --port $(PORT)
 
 # Library tests, then every chapter executed in quick mode; runs are cached in a fresh
 # temporary folder so that nothing stale is reused. One pytest worker per core (at most

@@ -1,5 +1,6 @@
 """The command line: `python -m cookbook_lib train --method vicreg --json out.json`,
-`python -m cookbook_lib sweep --method simclr --grid projector_depth=0,1,2 --json out.json`.
+`python -m cookbook_lib sweep --method simclr --grid projector_depth=0,1,2 --json out.json`,
+`python -m cookbook_lib lab` (pair the chapters' notebooks, open JupyterLab: `make lab` without make).
 
 Every `RunConfig` knob is a flag (`--projector-depth 3`); booleans take true/false and knobs
 whose default is "the method's default" also take `auto`.
@@ -130,15 +131,22 @@ def main(argv=None) -> int:
     p_ev.add_argument("--shard", default="0/1", metavar="K/N",
                       help="train every N-th missing run from the K-th (N processes share the grids: 0/2 and 1/2)")
     p_ev.add_argument("--quiet", action="store_true", help="no progress bars")
+    sub.add_parser("notebooks", help="pair every chapter's .py with its .ipynb (what `make notebooks` does)")
+    p_lab = sub.add_parser("lab", help="pair the notebooks and open JupyterLab on the quickstart (what `make lab` does)")
+    p_lab.add_argument("--port", type=int, default=8888, help="JupyterLab's port (default 8888)")
+    p_lab.add_argument("--dry-run", action="store_true", help="pair the notebooks and print the command, do not start it")
     args, unknown = parser.parse_known_args(argv)
     if unknown:
         flags = [f"--{n.replace('_', '-')}" for n in knob_names()] + ["--json", "--quiet", "--no-cache", "--checkpoint",
                                                                       "--checkpoint-every", "--grid", "--rerun-failed",
-                                                                      "--chapter", "--list", "--check", "--sample", "--shard"]
+                                                                      "--chapter", "--list", "--check", "--sample", "--shard", "--port", "--dry-run"]
         bad = next((u for u in unknown if u.startswith("-")), unknown[0]).split("=")[0]
         parser.error(f"unknown argument {bad!r}.{did_you_mean(bad, flags)} "
                      f"See python -m cookbook_lib {args.command} --help")
 
+    if args.command in ("notebooks", "lab"):
+        from . import lab
+        return lab.main(args.command, port=getattr(args, "port", 8888), dry_run=getattr(args, "dry_run", False))
     if args.command == "sweep":
         return _sweep(args)
     if args.command == "evidence":
