@@ -58,7 +58,7 @@ import time
 
 import torch
 
-from cookbook_lib import RunConfig, load_or_train, plots
+from cookbook_lib import RunConfig, evidence, load_or_train, plots
 from cookbook_lib.data import load_dataset
 from cookbook_lib.methods.pretext import jigsaw_permutations, patch_mask
 from cookbook_lib.notebook import Table, setup
@@ -190,8 +190,18 @@ print(f"rotation {acc['rotation']:.3f}, inpainting {acc['inpainting']:.3f} vs ra
 assert acc["simclr"] > best_pretext + 0.03
 assert acc["simclr"] > floor + 0.04
 assert rotation_loss > 0.8 * math.log(4), rotation_loss
-if QUICK:  # measured in quick mode (benchmarks/RESULTS.md shows the same at 300 steps)
-    assert acc["rotation"] < floor
+assert acc["rotation"] < floor  # quick mode: measured here; full mode: this run is seed 0 of the grid below
+
+# The stored full-budget runs (32-pixel shapes, batch 128, 300 steps, seeds 0-2;
+# `python -m cookbook_lib evidence --grid 02_origins.rotation` recomputes them).
+stored = evidence.load("02_origins.rotation")
+rot_gain, simclr_gain = ([a - f for a, f in zip(stored.values("linear_acc", method=m, steps=300),
+                                                stored.values("linear_acc", method="simclr", steps=0))]
+                         for m in ("rotation", "simclr"))
+print(f"full budget, seeds {stored.grid.seeds}: rotation − random init {', '.join(f'{g:+.3f}' for g in rot_gain)}; "
+      f"SimCLR − random init {', '.join(f'{g:+.3f}' for g in simclr_gain)}")
+assert max(rot_gain) < 0, rot_gain         # rotation makes the shape features worse, for every seed
+assert min(simclr_gain) > 0.1, simclr_gain  # while SimCLR adds more than 10 points
 
 # %% [markdown]
 # ## A harder pretext task: the number of jigsaw permutations
@@ -235,18 +245,16 @@ plt.show()
 
 # %%
 # What the knob does, checked: more permutations make the puzzle harder (the pretext loss,
-# relative to the loss of a network that learned nothing, rises), while at this small budget
-# the features the probe sees hardly change: every setting stays close to the others and far
-# below SimCLR.
+# relative to the loss of a network that learned nothing, rises), and every setting stays well
+# below SimCLR. The spread of the probe across P is printed, not asserted: "no difference" is
+# not something one threshold on one seed can show.
 lo, hi = rows[0], rows[-1]
 spread = max(r["linear_acc"] for r in rows) - min(r["linear_acc"] for r in rows)
 print(f"loss / log P: P={lo['jigsaw_permutations']} {lo['loss_over_log_P']:.2f} → "
       f"P={hi['jigsaw_permutations']} {hi['loss_over_log_P']:.2f}")
-print(f"linear-probe spread across P: {spread:.3f} (asserted < 0.05); "
+print(f"linear-probe spread across P: {spread:.3f}; "
       f"best jigsaw {max(r['linear_acc'] for r in rows):.3f} vs SimCLR {acc['simclr']:.3f}")
 assert hi["loss_over_log_P"] > lo["loss_over_log_P"] + 0.1
-if QUICK:  # measured in quick mode; full mode is where the knob might start to matter
-    assert spread < 0.05
 assert all(r["linear_acc"] < acc["simclr"] - 0.03 for r in rows)
 
 # %% [markdown]
@@ -272,7 +280,8 @@ panel
 #   solving it needs something else (rotation without an "up", pixel colours for
 #   inpainting). Always compare with the random-init floor.
 # - The difficulty knob works as a knob — more permutations, a harder puzzle, a higher
-#   relative loss — but at this budget it does not buy better shape features. The paper's
+#   relative loss — but at this budget no setting comes near SimCLR (compare the printed
+#   spread across P with the gap to SimCLR; one seed cannot say the knob does nothing). The paper's
 #   point that old pretext tasks become competitive when made hard enough is a statement
 #   about large models, large data and long training; the exercises let you push in that
 #   direction.

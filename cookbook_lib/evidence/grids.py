@@ -15,11 +15,32 @@ _PROJECTOR = dict(method="simclr", dataset="shapes", image_size=32, batch_size=1
 # chapter 13's full-mode SimCLR: 32-pixel shapes, batch 128, 600 steps (chapter 03 reads it too)
 _EVALUATION = dict(method="simclr", dataset="shapes", image_size=32, batch_size=128, steps=600, log_every=50)
 
+# chapter 11's full-mode BYOL: 32-pixel shapes, batch 128, 300 steps, the optimiser written out and
+# the predictor at the base lr (the library's recipe multiplies it by 10; here it is an axis)
+_TEACHER = dict(method="byol", dataset="shapes", image_size=32, batch_size=128, steps=300, log_every=25,
+                optimizer="adamw", lr=2e-3, weight_decay=1e-4, embedding_dim=128, ema_momentum=0.99,
+                predictor_depth=2, predictor_lr_mult=1.0)
+
+# chapter 02's full mode: every method at its defaults, 32-pixel shapes, batch 128, 300 steps
+_ORIGINS = dict(dataset="shapes", image_size=32, batch_size=128, steps=300)
+
 GRIDS: dict[str, Grid] = {g.name: g for g in (
+    Grid("02_origins.rotation", _ORIGINS, {"method": ["simclr", "rotation"], "steps": [0, 300]},
+         claim="rotation prediction on shapes, where nothing has an 'up', against the random-init encoder "
+               "(steps 0) and SimCLR at the same budget (§2.1; Gidaris et al. 2018)"),
     Grid("10_projector.depth", _PROJECTOR, {"projector_depth": [0, 1, 2]}, measures=("linear_acc_z",),
          claim="what a projector does to the backbone's linear accuracy (§3.2; SimCLR's Fig. 8) and to its "
                "effective rank, against the embedding the loss sees (Jing et al. 2022)"),
     Grid("13_evaluation.temperature", _EVALUATION, {"temperature": [0.05, 0.1, 0.2, 0.5, 1.0, 2.0]},
          claim="label-free criteria (RankMe, α-ReQ) against the linear probe for choosing SimCLR's temperature "
                "(§3.7, Fig. 13), and the alignment / uniformity trade-off along τ (§2.2, Wang & Isola 2020)"),
+    Grid("11_teacher_student.predictor", _TEACHER,
+         {"predictor_depth": [1, 2], "ema_momentum": [0.0, 0.99], "predictor_lr_mult": [1.0, 10.0]},
+         claim="what keeps BYOL's embedding spread: a slow EMA teacher, a fast predictor (lr × 10) or an MLP "
+               "predictor (§3.4; Grill et al. 2020 Table 5a and appendix; Chen & He 2020; Tian et al. 2021)"),
+    Grid("11_teacher_student.no_predictor", _TEACHER, {"predictor_depth": [0]},
+         claim="BYOL with its EMA teacher and no predictor: the reference DirectPred is compared with"),
+    Grid("11_teacher_student.direct_pred", _TEACHER, {"direct_predictor": [True]},
+         claim="DirectPred (Tian, Chen & Ganguli 2021): a predictor set from the embedding's correlation, not "
+               "learned, with the EMA teacher"),
 )}
