@@ -133,6 +133,14 @@ def test_two_shards_share_a_grid_and_neither_overwrites_the_other(tiny_grid, mon
         cli.main(["evidence", "--grid", tiny_grid.name, "--shard", "1-2"])
 
 
+def test_shards_started_at_different_times_leave_no_run_out(tiny_grid):
+    # one process finishes its share before the other starts: the other's share must not move
+    evidence.compute(tiny_grid.name, progress=False, log=lambda *_: None, shard=(1, 2))
+    assert len(evidence.load(tiny_grid.name).records) == 2
+    evidence.compute(tiny_grid.name, progress=False, log=lambda *_: None, shard=(0, 2))
+    assert not evidence.load(tiny_grid.name).missing()
+
+
 def test_the_stored_evidence_reproduces_from_this_code():
     """`evidence --check` on the shipped store: the cheapest stored CPU run, retrained to its
     first log step, gives the stored loss. Fails when the code changed what the evidence says

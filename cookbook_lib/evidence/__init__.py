@@ -233,14 +233,17 @@ def _record(point: dict, seed: int, cfg: RunConfig, run, measured: dict) -> dict
 def compute(name: str, progress: bool = True, stop=None, log=print, shard: tuple[int, int] = (0, 1)) -> Evidence:
     """Train the runs of grid `name` that are not stored yet, storing each one as it ends.
     `stop()`: checked between runs and steps; an interrupted run is not stored.
-    shard=(k, n): only every n-th missing run from the k-th, so that n processes (one torch
-    thread each) share a grid."""
+    shard=(k, n): only the missing runs among every n-th run of the grid from the k-th, so
+    that n processes (one torch thread each) share a grid. The share is fixed by a run's place
+    in the grid, not in the list of missing runs, so no run falls between two shards that start
+    at different times."""
     from ..train import train
     k, n = shard
     if not 0 <= k < n:
         raise ValueError(f"shard={shard}: expected (k, n) with 0 <= k < n, e.g. (0, 2) and (1, 2) for two processes")
     ev = load(name)
-    todo = ev.missing()[k::n]
+    missing = {_key(c) for _, _, c in ev.missing()}
+    todo = [job for i, job in enumerate(ev.grid.jobs()) if i % n == k and _key(job[2]) in missing]
     data = ev.grid.data() if todo else None
     for i, (point, seed, cfg) in enumerate(todo):
         if stop and stop():

@@ -24,6 +24,13 @@ _TEACHER = dict(method="byol", dataset="shapes", image_size=32, batch_size=128, 
 # chapter 02's full mode: every method at its defaults, 32-pixel shapes, batch 128, 300 steps
 _ORIGINS = dict(dataset="shapes", image_size=32, batch_size=128, steps=300)
 
+# chapter 12's full mode: SimCLR on 32-pixel shapes, every run seeing 38,400 images
+_HYPER = dict(method="simclr", dataset="shapes", image_size=32, log_every=25)
+_SMALL = dict(_HYPER, batch_size=16, steps=2400)
+# chapter 12's tiny ViT on 16-pixel digits
+_VIT = dict(method="simclr", dataset="digits", image_size=16, backbone="vit_tiny", patch_size=4, representation_dim=64,
+            batch_size=64, steps=300, log_every=37)
+
 GRIDS: dict[str, Grid] = {g.name: g for g in (
     Grid("02_origins.rotation", _ORIGINS, {"method": ["simclr", "rotation"], "steps": [0, 300]},
          claim="rotation prediction on shapes, where nothing has an 'up', against the random-init encoder "
@@ -34,6 +41,16 @@ GRIDS: dict[str, Grid] = {g.name: g for g in (
     Grid("13_evaluation.temperature", _EVALUATION, {"temperature": [0.05, 0.1, 0.2, 0.5, 1.0, 2.0]},
          claim="label-free criteria (RankMe, α-ReQ) against the linear probe for choosing SimCLR's temperature "
                "(§3.7, Fig. 13), and the alignment / uniformity trade-off along τ (§2.2, Wang & Isola 2020)"),
+    Grid("12_hyperparameters.small_batch", _SMALL, {"method": ["simclr", "dcl"], "lr_scaling": ["linear", "sqrt"]},
+         claim="at batch 16 and a fixed number of images seen, the lr scaling rule decides whether a contrastive "
+               "method learns (§3.5; SimCLR appendix B.1; Yeh et al. 2022)"),
+    Grid("12_hyperparameters.batch64", dict(_HYPER, batch_size=64, steps=600), {"lr_scaling": ["linear", "sqrt"]},
+         claim="batch 64 against batch 16 at the same number of images seen, under each lr scaling rule"),
+    Grid("12_hyperparameters.optimizer", dict(_SMALL, lr_scaling="sqrt", lr=2e-3), {"optimizer": ["sgd"]},
+         claim="SGD at AdamW's learning rate trains far more slowly (§3.5: an lr belongs to its optimiser)"),
+    Grid("12_hyperparameters.random_init", _HYPER, {"steps": [0]}, claim="the random-init encoder: the floor"),
+    Grid("12_hyperparameters.vit_bn", _VIT, {"projector_bn": [True, False]},
+         claim="BatchNorm in the projector of a ViT keeps more directions and better features (§3.5)"),
     Grid("11_teacher_student.predictor", _TEACHER,
          {"predictor_depth": [1, 2], "ema_momentum": [0.0, 0.99], "predictor_lr_mult": [1.0, 10.0]},
          claim="what keeps BYOL's embedding spread: a slow EMA teacher, a fast predictor (lr × 10) or an MLP "
