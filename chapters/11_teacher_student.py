@@ -36,8 +36,6 @@
 # ## Setup
 
 # %%
-import math
-
 import matplotlib.pyplot as plt
 import torch
 from IPython.display import display
@@ -260,7 +258,7 @@ check("MLP over linear predictor (ema 0)", mlp_run, lin, ("predictor", dict(LIN,
 print(f"MLP predictor at ema 0: std × √d {std_ratio(mlp_run):.3f} (must be > 0.6: spread, not collapsed)")
 assert std_ratio(mlp_run) > 0.6, std_ratio(mlp_run)
 for mult in (1.0, 10.0):  # the stored runs, at the base lr and at BYOL's recipe (× 10)
-    stored_mlp = [math.sqrt(128) * v for v in STORED["predictor"].values(
+    stored_mlp = [std_ratio(v, 128) for v in STORED["predictor"].values(
         "embedding_std", predictor_depth=2, ema_momentum=0.0, predictor_lr_mult=mult)]
     print(f"  full budget, predictor_lr_mult {mult:g}, seeds 0-2: {', '.join(f'{v:.3f}' for v in stored_mlp)} (each > 0.6)")
     assert min(stored_mlp) > 0.6, (mult, stored_mlp)
@@ -355,7 +353,7 @@ check("DirectPred over the learned linear predictor (ema 0.99)", dp, lin99, DP, 
       quick_min=QUICK_MIN["dp_linear"], full_min=FULL_MIN["dp_linear"])
 check("DirectPred over no predictor (ema 0.99)", dp, none99, DP, NONE,
       quick_min=QUICK_MIN["dp_none"], full_min=FULL_MIN["dp_none"])
-stored_dp = [math.sqrt(128) * v for v in STORED["direct_pred"].values("embedding_std", direct_predictor=True)]
+stored_dp = [std_ratio(v, 128) for v in STORED["direct_pred"].values("embedding_std", direct_predictor=True)]
 print(f"DirectPred: std × √d {std_ratio(dp):.3f}; full budget, seeds 0-2: {', '.join(f'{v:.3f}' for v in stored_dp)} "
       f"(each must be > 0.6: spread, not collapsed)")
 assert std_ratio(dp) > 0.6 and min(stored_dp) > 0.6, (std_ratio(dp), stored_dp)

@@ -450,11 +450,10 @@ stored_rk = [a / b for a, b in zip(seeds("vit_bn", "rankme", projector_bn=True),
 MIN_RK, STORED_RK = (1.5 if QUICK else 1.3), 1.3
 print(f"RankMe of z: with BN {bn['rankme']:.1f} vs without {no_bn['rankme']:.1f} (must be > {MIN_RK}×); "
       f"stored seeds {', '.join(f'{r:.2f}×' for r in stored_rk)} (each > {STORED_RK}×)")
+# The kNN gain is shown, not asserted: every seed gained at 40 steps, not every seed at 300.
 print(f"kNN: with BN {bn['knn_acc']:.3f} - without {no_bn['knn_acc']:.3f} = {bn['knn_acc'] - no_bn['knn_acc']:+.3f}; "
       f"stored seeds at {STORED['vit_bn'].grid.base['steps']} steps {show(stored_knn)}")
 assert bn["rankme"] > MIN_RK * no_bn["rankme"] and min(stored_rk) > STORED_RK, "without BatchNorm z should use fewer directions"
-if QUICK:  # an early-training effect: every seed at 40 steps, not every seed at 300 (printed above)
-    assert bn["knn_acc"] - no_bn["knn_acc"] > 0.05, "early on, BatchNorm in the projector should help the ViT's features"
 
 # %% [markdown]
 # **What a smaller patch costs.** A patch of $p$ pixels turns an $S \times S$ image into
