@@ -4,6 +4,7 @@ import json
 import sys
 
 import pytest
+import torch
 
 from cookbook_lib import __main__ as cli
 from cookbook_lib import evidence
@@ -109,7 +110,7 @@ def test_every_shipped_grid_builds_its_configs_and_has_three_seeds():
         assert g.claim, name
         assert set(g.measures) <= set(evidence.MEASURES), name
         jobs = g.jobs()
-        assert len({evidence._key(c) for _, _, c in jobs}) == len(jobs), f"{name}: two jobs are the same run"
+        assert len({g.key(p, s) for p, s, _ in jobs}) == len(jobs), f"{name}: two jobs are the same run"
 
 
 def test_two_shards_share_a_grid_and_neither_overwrites_the_other(tiny_grid, monkeypatch):
@@ -146,3 +147,32 @@ def test_the_stored_evidence_reproduces_from_this_code():
     first log step, gives the stored loss. Fails when the code changed what the evidence says
     (then recompute: python -m cookbook_lib evidence --grid NAME, after deleting its file)."""
     assert evidence.check(sample=1, log_steps=1, log=lambda *_: None) == []
+
+
+def test_a_subset_grid_trains_each_run_on_its_own_draw_and_probes_the_full_data(tmp_path, monkeypatch):
+    monkeypatch.setattr(evidence, "STORE", tmp_path)
+    g = Grid("99_test.labels", dict(TINY, steps=2), {"per_class": [2, 4]}, seeds=(0, 1), head=(128, 64),
+             subset="labelled", measures=("linear_acc_full", "labelled1_linear_acc"))
+    monkeypatch.setitem(grids.GRIDS, g.name, g)
+    seen = []
+    train_module = sys.modules["cookbook_lib.train"]
+    real_train = train_module.train
+    monkeypatch.setattr(train_module, "train", lambda cfg, **kw: seen.append(kw["data"]) or real_train(cfg, **kw))
+    ev = evidence.compute(g.name, progress=False, log=lambda *_: None)
+    assert [len(d.train_labels) for d in seen] == [20, 20, 40, 40]  # per_class × 10 digit classes
+    assert seen[0].key != seen[1].key and not torch.equal(seen[0].train_labels, seen[1].train_labels)
+    assert len(ev.records) == 4 and not evidence.load(g.name).missing()
+    assert len({r["key"] for r in ev.records}) == 4  # the same config, told apart by its draw
+    assert all("per_class" not in r["config"] for r in ev.records)
+    full = g.data()
+    run = train_module.train(g.config({"per_class": 2}, 0), progress=False, data=g.run_data(full, {"per_class": 2}, 0))
+    assert ev.values("linear_acc_full", per_class=2)[0] == pytest.approx(evidence.MEASURES["linear_acc_full"](run, None, full))
+    idx = full.labelled_index(1, seed=3)
+    assert torch.equal(full.train_images[idx], full.labelled(1, seed=3).train_images)
+
+
+def test_an_axis_that_is_not_a_knob_needs_a_subset_and_a_measure_must_exist():
+    with pytest.raises(ValueError, match="'ratio' is not a knob"):
+        Grid("99_test.bad", TINY, {"ratio": [1, 10]})
+    with pytest.raises(ValueError, match="no measure 'linear_acc_ful'.*linear_acc_full"):
+        Grid("99_test.bad", TINY, {"temperature": [0.1]}, measures=("linear_acc_ful",))

@@ -76,6 +76,11 @@ class ImageData:
         """`per_class` training images of every class, drawn at random with `seed` (a
         different draw per seed: read a label-budget result over several draws). The test
         split is unchanged. ValueError when a class has fewer images."""
+        return self.subset(self.labelled_index(per_class, seed), f"lab{per_class}-s{seed}")
+
+    def labelled_index(self, per_class: int, seed: int = 0) -> torch.Tensor:
+        """The indices into the training split of `labelled(per_class, seed)`'s images (to
+        pick the same images out of features computed once for the whole split)."""
         labels = self.train_labels.cpu()
         g = torch.Generator().manual_seed(seed)
         keep = []
@@ -86,8 +91,7 @@ class ImageData:
                                  f"images; use 1 to {len(pool)}")
             keep.append(pool[torch.randperm(len(pool), generator=g)[:per_class]])
         idx = torch.cat(keep)
-        return self.subset(idx[torch.randperm(len(idx), generator=g)].to(self.train_labels.device),
-                           f"lab{per_class}-s{seed}")
+        return idx[torch.randperm(len(idx), generator=g)].to(self.train_labels.device)
 
     def __repr__(self):
         return (f"ImageData({self.name!r}: {len(self.train_images)} train / {len(self.test_images)} test images "

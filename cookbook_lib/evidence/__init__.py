@@ -23,6 +23,7 @@ The grids themselves (which base config, which knob, which values, which seeds) 
 """
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import math
@@ -45,7 +46,12 @@ class Grid:
     the `seeds` of every point, and optionally `head` = (n_train, n_test): train and probe on
     the first images of the dataset (`ImageData.head`). `measures`: names in `MEASURES`,
     numbers computed on each trained model besides the final metrics. `claim`: what the
-    grid shows."""
+    grid shows.
+
+    `subset`: a name in `SUBSETS`: each run trains on that subset of the data, drawn with the
+    run's seed from `subset_args` and the axes that are not knobs (`{"ratio": [1, 200]}` for
+    `long_tailed`, `{"per_class": [1, 5]}` for `labelled`). The full data stays what
+    `linear_acc_full` and the other `_full` measures probe on."""
 
     name: str
     base: dict
@@ -54,6 +60,21 @@ class Grid:
     head: tuple | None = None
     measures: tuple = ()
     claim: str = ""
+    subset: str | None = None
+    subset_args: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        unknown = [m for m in self.measures if m not in MEASURES]
+        if unknown:
+            raise ValueError(f"{self.name}: no measure {unknown[0]!r}{did_you_mean(unknown[0], list(MEASURES))} "
+                             f"Measures: {', '.join(MEASURES)}")
+        if self.subset is not None and self.subset not in SUBSETS:
+            raise ValueError(f"{self.name}: no subset {self.subset!r}{did_you_mean(self.subset, list(SUBSETS))} "
+                             f"Subsets: {', '.join(SUBSETS)}")
+        stray = [a for a in self.axes if a not in _KNOBS and self.subset is None]
+        if stray:
+            raise ValueError(f"{self.name}: axis {stray[0]!r} is not a knob{did_you_mean(stray[0], list(_KNOBS))}; "
+                             f"an axis that is not a knob needs a subset ({', '.join(SUBSETS)}) to pass it to")
 
     @property
     def chapter(self) -> str:
@@ -64,7 +85,13 @@ class Grid:
         return [dict(zip(names, values)) for values in itertools.product(*(self.axes[n] for n in names))]
 
     def config(self, point: dict, seed: int) -> RunConfig:
-        return RunConfig(**{**self.base, **point, "seed": seed})
+        return RunConfig(**{**self.base, **{k: v for k, v in point.items() if k in _KNOBS}, "seed": seed})
+
+    def subset_of(self, point: dict, seed: int) -> dict | None:
+        """The arguments of the subset that the run at (`point`, `seed`) trains on (None: all the data)."""
+        if self.subset is None:
+            return None
+        return {**self.subset_args, **{k: v for k, v in point.items() if k not in _KNOBS}, "seed": seed}
 
     def jobs(self) -> list[tuple[dict, int, RunConfig]]:
         """(point, seed, config) of every run of the grid, seeds innermost."""
@@ -77,24 +104,76 @@ class Grid:
         data = load_dataset(base.dataset, base.image_size, base.device, base.data_path)
         return data if self.head is None else data.head(*self.head)
 
+    def run_data(self, full, point: dict, seed: int):
+        """The data the run at (`point`, `seed`) trains on: `full` (the grid's `data()`) or its subset."""
+        args = self.subset_of(point, seed)
+        return full if args is None else SUBSETS[self.subset](full, **args)
+
+    def key(self, point: dict, seed: int) -> str:
+        """A stored run's identity: its resolved config's cache key, and its subset's arguments."""
+        key = self.config(point, seed).resolved().cache_key()
+        args = self.subset_of(point, seed)
+        return key if args is None else f"{key}-{self.subset}-{json.dumps(args, sort_keys=True)}"
+
     def path(self) -> Path:
         return STORE / f"{self.name}.json"
 
 
-def _key(cfg: RunConfig) -> str:
-    return cfg.resolved().cache_key()
+_KNOBS = {f.name for f in dataclasses.fields(RunConfig)}
 
 
-def _linear_acc_z(run, data) -> float:
-    """Linear-probe accuracy of the embedding z (the projector output the loss sees), fitted
-    and scored as `linear_acc` is on the representation h."""
+def _probe(run, data, output: int = 0, knn: bool = False) -> float:
+    """Linear-probe (or kNN) test accuracy of `run`'s frozen h (output 0) or z (output 1),
+    fitted on every labelled training image of `data`, as `linear_acc` is."""
     from .. import evaluate
-    z_train, z_test = run.embed(data.train_images)[1], run.embed(data.test_images)[1]
-    return evaluate.linear_probe(z_train, data.train_labels, z_test, data.test_labels)
+    train, test = run.embed(data.train_images)[output], run.embed(data.test_images)[output]
+    fit = evaluate.knn if knn else evaluate.linear_probe
+    return fit(train, data.train_labels, test, data.test_labels)
 
 
-# measures a grid can ask for: name -> fn(trained run, its data) -> number
-MEASURES = {"linear_acc_z": _linear_acc_z}
+def _few_labels(per_class: int, draws: int = 10):
+    """The linear probe on h fitted on `per_class` labelled images of each class, the mean over
+    `draws` random draws (`ImageData.labelled(per_class, seed=d)`, d = 0 … draws − 1) of the
+    full training split, scored on the whole test split."""
+    def measure(run, data, full) -> float:
+        from .. import evaluate
+        h_train, h_test = run.embed(full.train_images)[0], run.embed(full.test_images)[0]
+        accs = []
+        for d in range(draws):
+            idx = full.labelled_index(per_class, seed=d)
+            accs.append(evaluate.linear_probe(h_train[idx], full.train_labels[idx], h_test, full.test_labels))
+        return statistics.fmean(accs)
+    return measure
+
+
+def _on_dataset(name: str):
+    """The linear probe on h fitted and scored on another dataset `name` at the run's image size."""
+    def measure(run, data, full) -> float:
+        from ..data import load_dataset
+        return _probe(run, load_dataset(name, run.config.image_size, next(run.model.parameters()).device.type))
+    return measure
+
+
+# measures a grid can ask for: name -> fn(trained run, the data it trained on, the grid's full data) -> number
+MEASURES = {
+    "linear_acc_z": lambda run, data, full: _probe(run, data, output=1),   # the embedding z the loss sees
+    "linear_acc_full": lambda run, data, full: _probe(run, full),          # probe fitted on all of the full data
+    "knn_acc_full": lambda run, data, full: _probe(run, full, knn=True),
+    "linear_acc_shapes": _on_dataset("shapes"),
+    **{f"labelled{k}_linear_acc": _few_labels(k) for k in (1, 5, 20, 100)},
+}
+
+
+def _long_tailed(data, ratio, size, seed):
+    from ..data import long_tailed
+    return long_tailed(data, ratio, size, seed=seed)
+
+
+# subsets a grid can train on: name -> fn(full data, **arguments, seed) -> ImageData
+SUBSETS = {
+    "labelled": lambda data, per_class, seed: data.labelled(per_class, seed=seed),
+    "long_tailed": _long_tailed,
+}
 
 
 @dataclass
@@ -175,7 +254,7 @@ class Evidence:
     def missing(self) -> list[tuple[dict, int, RunConfig]]:
         """The runs still to train: not stored, or stored without one of the grid's measures."""
         done = {r["key"] for r in self.records if all(m in r["metrics"] for m in self.grid.measures)}
-        return [(p, s, c) for p, s, c in self.grid.jobs() if _key(c) not in done]
+        return [(p, s, c) for p, s, c in self.grid.jobs() if self.grid.key(p, s) not in done]
 
 
 def grid(name: str) -> Grid:
@@ -191,7 +270,7 @@ def load(name: str) -> Evidence:
     grid, after its definition changed, are left out)."""
     g = grid(name)
     records = json.loads(g.path().read_text())["runs"] if g.path().exists() else []
-    wanted = {_key(c) for _, _, c in g.jobs()}
+    wanted = {g.key(p, s) for p, s, _ in g.jobs()}
     return Evidence(g, [r for r in records if r["key"] in wanted])
 
 
@@ -222,9 +301,9 @@ def _store(ev: Evidence, record: dict) -> None:
         _write(ev)
 
 
-def _record(point: dict, seed: int, cfg: RunConfig, run, measured: dict) -> dict:
+def _record(g: Grid, point: dict, seed: int, cfg: RunConfig, run, measured: dict) -> dict:
     import torch
-    return dict(point=point, seed=seed, key=_key(cfg), config=cfg.resolved().to_dict(), status=run.status,
+    return dict(point=point, seed=seed, key=g.key(point, seed), config=cfg.resolved().to_dict(), status=run.status,
                 metrics={**{k: v for k, v in run.metrics.items() if isinstance(v, (int, float))}, **measured},
                 history=run.history, seconds=round(run.seconds, 2), device=next(run.model.parameters()).device.type,
                 torch=torch.__version__.split("+")[0])
@@ -242,18 +321,19 @@ def compute(name: str, progress: bool = True, stop=None, log=print, shard: tuple
     if not 0 <= k < n:
         raise ValueError(f"shard={shard}: expected (k, n) with 0 <= k < n, e.g. (0, 2) and (1, 2) for two processes")
     ev = load(name)
-    missing = {_key(c) for _, _, c in ev.missing()}
-    todo = [job for i, job in enumerate(ev.grid.jobs()) if i % n == k and _key(job[2]) in missing]
-    data = ev.grid.data() if todo else None
+    missing = {ev.grid.key(p, s) for p, s, _ in ev.missing()}
+    todo = [job for i, job in enumerate(ev.grid.jobs()) if i % n == k and ev.grid.key(*job[:2]) in missing]
+    full = ev.grid.data() if todo else None
     for i, (point, seed, cfg) in enumerate(todo):
         if stop and stop():
             break
         log(f"{name}: run {i + 1}/{len(todo)}: {point} seed {seed}")
+        data = ev.grid.run_data(full, point, seed)
         run = train(cfg, progress=progress, data=data, stop=stop)
         if run.status == "interrupted":
             break
-        measured = {m: MEASURES[m](run, data) for m in ev.grid.measures}
-        _store(ev, _record(point, seed, cfg, run, measured))
+        measured = {m: MEASURES[m](run, data, full) for m in ev.grid.measures}
+        _store(ev, _record(ev.grid, point, seed, cfg, run, measured))
     return ev
 
 
@@ -277,7 +357,7 @@ def check(names=None, sample: int = 2, log_steps: int = 2, rtol: float = 1e-4, l
         cfg = RunConfig(**rec["config"])
         seen = []
         start = time.perf_counter()
-        train(cfg, progress=False, data=ev.grid.data(), callback=lambda run, record: seen.append(record),
+        train(cfg, progress=False, data=ev.grid.run_data(ev.grid.data(), rec["point"], rec["seed"]), callback=lambda run, record: seen.append(record),
               stop=lambda: len(seen) >= log_steps)
         if len(seen) < log_steps:
             failures.append(f"{ev.grid.name} {rec['point']} seed {rec['seed']}: the re-run logged {len(seen)} "

@@ -31,7 +31,27 @@ _SMALL = dict(_HYPER, batch_size=16, steps=2400)
 _VIT = dict(method="simclr", dataset="digits", image_size=16, backbone="vit_tiny", patch_size=4, representation_dim=64,
             batch_size=64, steps=300, log_every=37)
 
+# chapter 01's full mode: SimCLR pretrained for 1,500 steps on the 8,192 unlabelled shapes and probed with
+# k labels per class, against a supervised network trained from scratch on the same k labels per class
+_WHY = dict(dataset="shapes", image_size=32, batch_size=128)
+_FEW_LABELS = tuple(f"labelled{k}_linear_acc" for k in (1, 5, 20, 100))
+
+# chapter 08's full mode: SimCLR, 32-pixel images, batch 128, 500 steps, on 2,048-image pretraining sets
+_DATA = dict(method="simclr", image_size=32, batch_size=128, steps=500)
+
 GRIDS: dict[str, Grid] = {g.name: g for g in (
+    Grid("01_why_ssl.simclr", dict(_WHY, method="simclr"), {"steps": [0, 1500]}, measures=_FEW_LABELS,
+         claim="frozen SimCLR features (steps 1500) and random-init ones (steps 0), probed with 1, 5, 20 and 100 "
+               "labels per class (10 draws each) (§1; Chen et al. 2020 on few-label probes)"),
+    Grid("01_why_ssl.supervised", dict(_WHY, method="supervised", steps=400), {"per_class": [1, 5, 20, 100]},
+         subset="labelled",
+         claim="the same convnet trained from scratch with labels on k images per class, one draw per seed"),
+    Grid("08_pretraining_data.long_tail", dict(_DATA, dataset="shapes"), {"ratio": [1, 200]}, subset="long_tailed",
+         subset_args={"size": 2048}, measures=("linear_acc_full", "knn_acc_full"),
+         claim="SimCLR pretrained on a long-tailed 2,048-image draw of shapes, probed with balanced labels (_full) "
+               "and with the draw's own labels (linear_acc) (§2.7; Liu et al. 2021)"),
+    Grid("08_pretraining_data.digits", dict(_DATA, dataset="digits"), {"steps": [500]}, measures=("linear_acc_shapes",),
+         claim="SimCLR pretrained on digits, probed on shapes: pretraining data far from the target (§2.7)"),
     Grid("02_origins.rotation", _ORIGINS, {"method": ["simclr", "rotation"], "steps": [0, 300]},
          claim="rotation prediction on shapes, where nothing has an 'up', against the random-init encoder "
                "(steps 0) and SimCLR at the same budget (§2.1; Gidaris et al. 2018)"),
