@@ -40,7 +40,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from cookbook_lib import RunConfig, evaluate, load_or_train, plots
+from cookbook_lib import RunConfig, evaluate, evidence, load_or_train, plots
 from cookbook_lib.data import load_dataset, long_tailed
 from cookbook_lib.notebook import Table, setup
 from cookbook_lib.widgets import knob_panel
@@ -128,8 +128,17 @@ plots.bars(transfer, ylabel="linear-probe accuracy (test)",
 in_domain, cross_domain = (transfer[f"pretrained on {d}"]["probe on shapes"] for d in ("shapes", "digits"))
 print(f"probe on shapes: in-domain {in_domain:.3f}, cross-domain {cross_domain:.3f}, "
       f"gap {in_domain - cross_domain:+.3f}")
-if QUICK:  # the phenomenon this section teaches, asserted in quick mode
-    assert in_domain - cross_domain > 0.04, "pretraining on shapes should beat pretraining on digits for shapes"
+
+# The same comparison at the full budget (32-pixel images, batch 128, 500 steps), seeds 0-2, stored
+# (`python -m cookbook_lib evidence --chapter 08` recomputes them). The shapes encoder there is
+# section 2's ratio-1 run, probed as above; in full mode your runs are the stored seed 0.
+stored_lt, stored_digits = (evidence.load(f"08_pretraining_data.{n}") for n in ("long_tail", "digits"))
+stored_gap = [a - b for a, b in zip(stored_lt.values("linear_acc_full", ratio=1),
+                                    stored_digits.values("linear_acc_shapes"))]
+GAP_MIN = 0.04 if QUICK else 0.20  # quick: measured at 24 px, 300 steps; full: below every stored seed
+print(f"full budget, seeds 0-2: in-domain − cross-domain {', '.join(f'{g:+.3f}' for g in stored_gap)} (each > 0.20)")
+assert in_domain - cross_domain > GAP_MIN, "pretraining on shapes should beat pretraining on digits for shapes"
+assert min(stored_gap) > 0.20, stored_gap
 
 # %% [markdown]
 # ## 2. Class imbalance: a long tail in the pretraining data
@@ -210,20 +219,33 @@ knn_drop = knn_cost[RATIOS[0]] - knn_cost[RATIOS[-1]]
 label_drop = label_cost[RATIOS[0]] - label_cost[RATIOS[-1]]
 print(f"ratio {RATIOS[0]} → {RATIOS[-1]}: the balanced linear probe loses {drop:.3f}, balanced kNN {knn_drop:.3f}; "
       f"with imbalanced probe labels the probe loses {label_drop:.3f}")
-if QUICK:  # strong imbalance hurts the representation, and imbalanced labels hurt far more
-    assert drop > 0 and knn_drop > 0.015, "pretraining on a 100:1 long tail should cost the representation accuracy"
-    assert label_drop > max(drop, knn_drop) + 0.03, "an imbalanced labelled set should cost more than imbalanced pretraining"
+# Strong imbalance hurts the representation, and imbalanced labels hurt far more. Quick mode's
+# margins were measured at ratio 100; full mode's (ratio 200) are the stored seeds' below.
+MIN_DROP, MIN_KNN_DROP, MIN_EXTRA = (0.0, 0.015, 0.03) if QUICK else (0.03, 0.10, 0.10)
+assert drop > MIN_DROP and knn_drop > MIN_KNN_DROP, "a long tail in pretraining should cost the representation"
+assert label_drop > max(drop, knn_drop) + MIN_EXTRA, "an imbalanced labelled set should cost more than imbalanced pretraining"
+
+# The stored full-budget runs (ratio 1 against 200, 32-pixel images, 500 steps, seeds 0-2):
+# every seed shows both costs.
+seed_drops = {name: [a - b for a, b in zip(stored_lt.values(m, ratio=1), stored_lt.values(m, ratio=200))]
+              for name, m in (("balanced probe", "linear_acc_full"), ("balanced kNN", "knn_acc_full"),
+                              ("probe on the imbalanced labels", "linear_acc"))}
+for name, d in seed_drops.items():
+    print(f"full budget, ratio 1 → 200, {name}: loses {', '.join(f'{x:.3f}' for x in d)}")
+stored_rep = [max(a, b) for a, b in zip(seed_drops["balanced probe"], seed_drops["balanced kNN"])]
+assert min(seed_drops["balanced probe"]) > 0.03 and min(seed_drops["balanced kNN"]) > 0.10, seed_drops
+assert min(x - r for x, r in zip(seed_drops["probe on the imbalanced labels"], stored_rep)) > 0.10, seed_drops
 
 # %% [markdown]
 # **What to notice.**
-# - The representation pays for the long tail: at ratio 100, scored with the same balanced
-#   labels, the encoder is worse than one pretrained on a balanced set of the same size.
-#   The cost is small and noisy at this budget: with seeds 0, 1 and 2 the linear probe lost
-#   0.016, 0.020 and 0.083, and kNN 0.042, 0.030 and 0.072 (seed 0 on two CPU threads, the
-#   others on one). kNN shows it more steadily, since it has no classifier to fit around
-#   the damage. (At 150 steps the drop is within seed noise, so the chapter trains for 300.)
-# - The cost is modest next to the second one: fitting the probe on imbalanced labels loses
-#   several times more, because the classifier itself learns to favour the common classes.
+# - The representation pays for the long tail: at the largest ratio, scored with the same
+#   balanced labels, the encoder is worse than one pretrained on a balanced set of the same
+#   size. The cost varies from seed to seed (the stored runs above, at the full budget);
+#   kNN shows it more steadily, since it has no classifier to fit around the damage. (In
+#   quick mode, at 150 steps the drop was within seed noise, so the chapter trains for 300.)
+# - The cost is smaller than the second one: fitting the probe on imbalanced labels loses
+#   more, for every stored seed, because the classifier itself learns to favour the common
+#   classes.
 #   SSL pretraining is fairly robust to imbalance; supervised stages are not (Liu et al.
 #   2021, arXiv 2110.05025, report the same at ImageNet scale).
 #
