@@ -41,7 +41,7 @@ import matplotlib.pyplot as plt
 import torch
 from IPython.display import display
 
-from cookbook_lib import RunConfig, load_or_train, plots
+from cookbook_lib import RunConfig, evidence, load_or_train, plots
 from cookbook_lib.augment import augment
 from cookbook_lib.data import load_dataset
 from cookbook_lib.evaluate import factor_probes
@@ -176,6 +176,24 @@ print(f"colour probe: crop only {probes_h['crop only']['colour']:.3f}, full {pro
       f"drop {drop:.3f} (threshold 0.05)")
 assert drop >= 0.05, drop
 
+# The three recipes at the full budget (32-pixel shapes, batch 128, 300 steps, all 8,192 images),
+# seeds 0-2, stored with the same factor probes on h and z (`python -m cookbook_lib evidence
+# --chapter 09` recomputes them, about 35 min on one CPU core); in full mode your runs are seed 0.
+_no_jitter, _full = evidence.load("09_augmentation.no_jitter"), evidence.load("09_augmentation.full")
+_WHERE = {"crop only": (_no_jitter, dict(grayscale_prob=0.0)), "crop + grayscale": (_no_jitter, dict(grayscale_prob=0.5)),
+          "full": (_full, dict(grayscale_prob=0.2))}
+
+
+def stored(recipe: str, metric: str) -> list:
+    """`metric` of the stored runs of `recipe`, seeds 0-2."""
+    ev, point = _WHERE[recipe]
+    return ev.values(metric, **point)
+
+
+stored_drop = [a - b for a, b in zip(stored("crop only", "colour_probe_h"), stored("full", "colour_probe_h"))]
+print(f"full budget, seeds 0-2: colour probe, crop only − full: {', '.join(f'{d:.3f}' for d in stored_drop)}")
+assert min(stored_drop) >= 0.05, stored_drop
+
 # %% [markdown]
 # **What to notice**
 # - Without colour augmentations (crop only) the representation knows the shape's colour and
@@ -202,20 +220,51 @@ display(Table({"full recipe": name, **p} for name, p in hz.items()))
 plots.bars(hz, ylabel="linear-probe accuracy", reference=chance,
            title="full recipe: factors read from the backbone h and from the projector z")
 
+# %% [markdown]
+# $z$ is a narrower layer (128 dimensions against 256) trained only for the loss, so it may
+# hold less of *everything*; that alone would not be invariance. To tell the two apart we
+# compare factors: for each one, the share of what $h$ holds above chance that $z$ loses,
+# $(\text{acc}_h - \text{acc}_z) / (\text{acc}_h - \text{chance})$. Invariance means $z$ loses
+# more of what the augmentations change (position and size under the crop; colour under
+# jitter and grayscale) than of the shape, which no augmentation changes.
+
 # %%
-# Colour, a nuisance the augmentations change, is less decodable from z than from h,
-# for every recipe.
-gaps = Table({"recipe": name, "colour from h": probes_h[name]["colour"], "colour from z": probes_z[name]["colour"],
-              "gap (must be ≥ 0.03)": probes_h[name]["colour"] - probes_z[name]["colour"]} for name in runs)
-display(gaps)
-for row in gaps:
-    assert row["gap (must be ≥ 0.03)"] >= 0.03, row
+def lost(acc_h: float, acc_z: float, factor: str) -> float:
+    """The share of what h holds of `factor` above chance that z loses."""
+    return (acc_h - acc_z) / (acc_h - chance[factor])
+
+
+shares = {name: {f: lost(probes_h[name][f], probes_z[name][f], f) for f in FACTORS} for name in runs}
+display(Table({"recipe": name, **row} for name, row in shares.items()))
+
+
+def stored_lost(recipe: str, factor: str) -> list:
+    return [lost(h, z, factor) for h, z in zip(stored(recipe, f"{factor}_probe_h"), stored(recipe, f"{factor}_probe_z"))]
+
+
+for name in runs:
+    print(f"full budget, {name}: share lost from h to z, seeds 0-2: " + "; ".join(
+        f"{f} {', '.join(f'{x:.2f}' for x in stored_lost(name, f))}" for f in ("shape", "colour", "position")))
+
+COLOUR_AUGMENTED = ("crop + grayscale", "full")
+# Asserted on the stored full-budget seeds (in quick mode the shape probe is barely above chance,
+# so your runs' shares are shown, not asserted): z loses more of the position, which the crop
+# changes, than of the shape, for every recipe; more of the colour than of the shape under
+# grayscale 0.5, and the reverse under crop only, where colour is never changed.
+for name in runs:
+    assert all(p > s for p, s in zip(stored_lost(name, "position"), stored_lost(name, "shape"))), name
+assert all(c > s for c, s in zip(stored_lost("crop + grayscale", "colour"), stored_lost("crop + grayscale", "shape")))
+assert all(c < s for c, s in zip(stored_lost("crop only", "colour"), stored_lost("crop only", "shape")))
 
 # %% [markdown]
-# **What to notice**: every factor is at least as hard to read from $z$ as from $h$, and the
-# nuisances (colour, position) lose the most. The projector is where invariance is enforced;
-# the backbone keeps more information, which is why SSL throws the projector away and
-# probes or fine-tunes $h$ (chapter 10 studies the projector).
+# **What to notice**: $z$ loses part of every factor (it is a narrower layer), but not evenly.
+# It loses most of the position, which the crop changes between views, for every recipe.
+# Under grayscale 0.5 it loses more of the colour than of the shape; under crop only, colour
+# is the same in both views, the easiest way to match them, and $z$ keeps it better than the
+# shape. Under the full recipe the stored seeds go both ways for colour against shape. The
+# projector is where the loss enforces the invariances the augmentations ask for; the
+# backbone keeps more of everything, which is why SSL throws the projector away and probes
+# or fine-tunes $h$ (chapter 10 studies the projector).
 
 # %% [markdown]
 # ## The budget recipe: crop + grayscale
@@ -231,15 +280,34 @@ plots.compare(runs, metrics=("linear_acc",), reference={"linear_acc": 1 / data.n
               title="linear-probe accuracy of the three recipes (dashed: chance)")
 
 # %%
-# The budget recipe is not clearly worse than the full one (within 4 points).
-print(f"crop + grayscale {lin['crop + grayscale']:.3f} vs full {lin['full']:.3f} (threshold: full - 0.04)")
-assert lin["crop + grayscale"] >= lin["full"] - 0.04
+# Colour augmentation against crop only, in your runs and in the stored full-budget runs (seeds 0-2);
+# and the budget recipe against the full one, shown, not asserted (it goes both ways).
+gain = {name: lin[name] - lin["crop only"] for name in COLOUR_AUGMENTED}
+stored_gain = {name: [a - c for a, c in zip(stored(name, "linear_acc"), stored("crop only", "linear_acc"))]
+               for name in COLOUR_AUGMENTED}
+budget_gap = [b - f for b, f in zip(stored("crop + grayscale", "linear_acc"), stored("full", "linear_acc"))]
+print("your runs, over crop only: " + ", ".join(f"{name} {g:+.3f}" for name, g in gain.items()))
+for name, g in stored_gain.items():
+    print(f"full budget, seeds 0-2: {name} − crop only {', '.join(f'{x:+.3f}' for x in g)}")
+print(f"full budget, seeds 0-2: crop + grayscale − full {', '.join(f'{x:+.3f}' for x in budget_gap)}")
+GAIN_MIN = 0.02 if QUICK else 0.05  # quick: below seeds 0-2 of the quick runs; full: below the stored seeds
+assert gain["full"] > GAIN_MIN, gain
+assert min(min(g) for g in stored_gain.values()) > 0.05, stored_gain
 
 # %% [markdown]
-# **What to notice**: on `shapes` the budget recipe matches the full recipe, and both beat
-# crop alone (by a few points in quick mode, by about 25 points in full mode). Here colour is a pure nuisance (the label never depends on it),
-# so removing it in any way helps; on natural images, where colour sometimes matters, the
-# paper reports a small gap in favour of the full recipe.
+# **What to notice**
+# - Without colour augmentation SimCLR learns little about the shape: colour alone matches
+#   two views of the same image, so nothing pushes the encoder further (its probe sits near
+#   the random-init encoder's). Both colour recipes beat crop only for every stored seed.
+# - The budget recipe is no free lunch on `shapes`: at the full budget it tied the full
+#   recipe for one seed and fell behind for the others (printed above), and its seeds spread
+#   more. In quick mode only the full recipe clears crop only. The paper recommends crop +
+#   grayscale when there is no budget to tune colour jitter, on natural images; our small
+#   run disagrees on `shapes`. We have not tested why. One candidate: with grayscale at 0.5
+#   and no jitter, a quarter of the positive pairs are two coloured views with *identical*
+#   colours, so the colour shortcut still pays on those pairs; with jitter at 0.8 on each
+#   view, hardly any pair has identical colours. (It is not that jitter removes more colour
+#   from $h$: the colour probe of the full recipe is the higher of the two.)
 
 # %% [markdown]
 # ## Multi-crop: more views for little extra cost

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from cookbook_lib import __main__ as cli
-from cookbook_lib import evidence
+from cookbook_lib import RunConfig, evidence
 from cookbook_lib.evidence import Grid, grids
 
 TINY = dict(method="simclr", dataset="digits", image_size=16, batch_size=16, steps=4, log_every=2, device="cpu",
@@ -176,3 +176,23 @@ def test_an_axis_that_is_not_a_knob_needs_a_subset_and_a_measure_must_exist():
         Grid("99_test.bad", TINY, {"ratio": [1, 10]})
     with pytest.raises(ValueError, match="no measure 'linear_acc_ful'.*linear_acc_full"):
         Grid("99_test.bad", TINY, {"temperature": [0.1]}, measures=("linear_acc_ful",))
+
+
+def test_the_factor_and_transfer_measures_probe_what_they_name(shapes16_small, monkeypatch):
+    from cookbook_lib.evaluate import factor_probes, linear_probe
+    from cookbook_lib.train import train
+    run = train(RunConfig(**{**TINY, "dataset": "shapes"}), progress=False, data=shapes16_small)
+    h_tr, z_tr = run.embed(shapes16_small.train_images)
+    h_te, z_te = run.embed(shapes16_small.test_images)
+    tf, te = shapes16_small.train_factors, shapes16_small.test_factors
+    assert evidence.MEASURES["colour_probe_z"](run, None, shapes16_small) == pytest.approx(
+        factor_probes(z_tr, {"colour": tf["colour"]}, z_te, {"colour": te["colour"]})["colour"])
+    assert evidence.MEASURES["position_probe_h"](run, None, shapes16_small) == pytest.approx(
+        factor_probes(h_tr, {"position": tf["position"]}, h_te, {"position": te["position"]})["position"])
+    idx = shapes16_small.labelled_index(5, seed=0)
+    one_draw = linear_probe(h_tr[idx], shapes16_small.train_labels[idx], h_te, shapes16_small.test_labels)
+    assert evidence._few_labels(5, draws=1)(run, None, shapes16_small) == pytest.approx(one_draw)
+    seen = {}
+    monkeypatch.setattr(sys.modules["cookbook_lib.evaluate"], "fine_tune", lambda *a, **k: seen.update(k) or 0.5)
+    assert evidence.MEASURES["fine_tune300_acc"](run, None, shapes16_small) == 0.5
+    assert seen["steps"] == 300 and seen["seed"] == run.config.seed

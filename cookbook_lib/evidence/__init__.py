@@ -154,6 +154,28 @@ def _on_dataset(name: str):
     return measure
 
 
+def _factor(factor: str, output: int):
+    """Linear-probe accuracy of one generative factor of `shapes` (shape, colour, ...) read
+    from h (output 0) or z (output 1), fitted on every training image of the full data: what
+    the representation keeps of that factor (`evaluate.factor_probes`)."""
+    def measure(run, data, full) -> float:
+        from .. import evaluate
+        train, test = run.embed(full.train_images)[output], run.embed(full.test_images)[output]
+        return evaluate.factor_probes(train, {factor: full.train_factors[factor]},
+                                      test, {factor: full.test_factors[factor]})[factor]
+    return measure
+
+
+def _fine_tune(steps: int):
+    """Test accuracy after fine-tuning a copy of the backbone end to end with a linear head for
+    `steps` minibatches of 64 (lr 3e-3, the run's seed), chapter 06's protocol (§3.7)."""
+    def measure(run, data, full) -> float:
+        from .. import evaluate
+        return evaluate.fine_tune(run.model.backbone, full.train_images, full.train_labels, full.test_images,
+                                  full.test_labels, steps=steps, batch_size=64, lr=3e-3, seed=run.config.seed)
+    return measure
+
+
 # measures a grid can ask for: name -> fn(trained run, the data it trained on, the grid's full data) -> number
 MEASURES = {
     "linear_acc_z": lambda run, data, full: _probe(run, data, output=1),   # the embedding z the loss sees
@@ -161,6 +183,9 @@ MEASURES = {
     "knn_acc_full": lambda run, data, full: _probe(run, full, knn=True),
     "linear_acc_shapes": _on_dataset("shapes"),
     **{f"labelled{k}_linear_acc": _few_labels(k) for k in (1, 5, 20, 100)},
+    "fine_tune300_acc": _fine_tune(300),
+    **{f"{f}_probe_{out}": _factor(f, i) for f in ("shape", "colour", "background", "size", "position")
+       for i, out in enumerate("hz")},
 }
 
 

@@ -39,6 +39,19 @@ _FEW_LABELS = tuple(f"labelled{k}_linear_acc" for k in (1, 5, 20, 100))
 # chapter 08's full mode: SimCLR, 32-pixel images, batch 128, 500 steps, on 2,048-image pretraining sets
 _DATA = dict(method="simclr", image_size=32, batch_size=128, steps=500)
 
+# chapter 09's full mode: SimCLR on 32-pixel shapes, batch 128, 300 steps, the optimiser written out; only the
+# colour augmentations change. Each run is probed for every generative factor from h and from z.
+_AUG = dict(method="simclr", dataset="shapes", image_size=32, batch_size=128, steps=300, log_every=25,
+            optimizer="adamw", lr=2e-3, weight_decay=1e-4, temperature=0.1, embedding_dim=128)
+_FACTORS = tuple(f"{f}_probe_{o}" for f in ("shape", "colour", "background", "size", "position") for o in "hz")
+
+# chapter 07's full mode: SimCLR, VICReg and DINO on 32-pixel shapes, batch 128, 1,000 steps
+_THEORY = dict(dataset="shapes", image_size=32, batch_size=128, steps=1000)
+
+# chapter 06's full mode: MAE on 16-pixel digits, 4-pixel patches, a ViT 64 wide, batch 64, 2,000 steps
+_MAE = dict(method="mae", dataset="digits", image_size=16, patch_size=4, representation_dim=64, batch_size=64,
+            mask_ratio=0.75)
+
 GRIDS: dict[str, Grid] = {g.name: g for g in (
     Grid("01_why_ssl.simclr", dict(_WHY, method="simclr"), {"steps": [0, 1500]}, measures=_FEW_LABELS,
          claim="frozen SimCLR features (steps 1500) and random-init ones (steps 0), probed with 1, 5, 20 and 100 "
@@ -46,10 +59,24 @@ GRIDS: dict[str, Grid] = {g.name: g for g in (
     Grid("01_why_ssl.supervised", dict(_WHY, method="supervised", steps=400), {"per_class": [1, 5, 20, 100]},
          subset="labelled",
          claim="the same convnet trained from scratch with labels on k images per class, one draw per seed"),
+    Grid("06_masked_modeling.protocols", _MAE, {"steps": [0, 2000]}, measures=("fine_tune300_acc",),
+         claim="MAE (mask ratio 0.75) and its random-init encoder under both protocols of §3.7: linear probe, "
+               "kNN and a 300-step fine-tune (He et al. 2021 report MAE's probe below its fine-tune)"),
+    Grid("07_theory_and_dimensional_collapse.equal_width", _THEORY,
+         {"method": ["simclr", "vicreg", "dino"], "embedding_dim": [256], "steps": [0, 1000]},
+         claim="RankMe of the backbone output h and of the projector output z at the same width (256), trained "
+               "and at random init: does the embedding lose directions the representation keeps (§2.6, Fig. 9; "
+               "Jing et al. 2022)?"),
     Grid("08_pretraining_data.long_tail", dict(_DATA, dataset="shapes"), {"ratio": [1, 200]}, subset="long_tailed",
          subset_args={"size": 2048}, measures=("linear_acc_full", "knn_acc_full"),
          claim="SimCLR pretrained on a long-tailed 2,048-image draw of shapes, probed with balanced labels (_full) "
                "and with the draw's own labels (linear_acc) (§2.7; Liu et al. 2021)"),
+    Grid("09_augmentation.no_jitter", dict(_AUG, jitter_prob=0.0), {"grayscale_prob": [0.0, 0.5]},
+         measures=_FACTORS,
+         claim="crop only (grayscale 0) and the budget recipe crop + grayscale (0.5): what h and z keep of each "
+               "factor of shapes (§3.1; Chen et al. 2020, Fig. 5)"),
+    Grid("09_augmentation.full", dict(_AUG, jitter_strength=1.0, jitter_prob=0.8), {"grayscale_prob": [0.2]},
+         measures=_FACTORS, claim="SimCLR's full colour recipe: strong jitter and grayscale 0.2"),
     Grid("08_pretraining_data.digits", dict(_DATA, dataset="digits"), {"steps": [500]}, measures=("linear_acc_shapes",),
          claim="SimCLR pretrained on digits, probed on shapes: pretraining data far from the target (§2.7)"),
     Grid("02_origins.rotation", _ORIGINS, {"method": ["simclr", "rotation"], "steps": [0, 300]},
