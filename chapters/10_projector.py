@@ -181,9 +181,10 @@ plots.spectrum({name: test_feats[name] for name in (names[0], names[-2], names[-
 # - The curves of $h$ and of the hidden layer decay slowly; the curve of $z$ falls faster
 #   over its 128 dimensions: the last layer of the projector concentrates the variance in
 #   fewer directions (compare the RankMe values in the legend).
-# - This is the mechanism Jing et al. (2022, arXiv 2110.09348) describe for dimensional
-#   collapse: the collapse happens in the embedding, and the projector keeps it from
-#   reaching the representation.
+# - Jing et al. (2022, arXiv 2110.09348) describe dimensional collapse as happening in the
+#   embedding, with the projector keeping it from the representation. Whether a projector
+#   keeps $h$ of higher rank here is a separate question: the stored runs of the next
+#   section answer it, and at our scale they say no.
 
 # %% [markdown]
 # ## No projector, a linear one, or an MLP?
