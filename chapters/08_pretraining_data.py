@@ -71,7 +71,7 @@ data = {name: load_dataset(name, IMAGE_SIZE) for name in ("digits", "shapes")}
 for d in data.values():
     print(d)
 plots.image_grid(torch.cat([data["digits"].train_images[:8], data["shapes"].train_images[:8]]), nrow=8,
-                 title="top: digits (handwritten, grey on black) · bottom: shapes (coloured, on textured backgrounds)")
+                 title="top: digits (handwritten, grey on black) · bottom: shapes (coloured, on plain coloured backgrounds)")
 
 # %% [markdown]
 # ## 1. Pretrain on one dataset, probe on another
@@ -118,7 +118,7 @@ plots.bars(transfer, ylabel="linear-probe accuracy (test)",
 # **What to notice.**
 # - On `shapes`, the encoder pretrained on shapes is well ahead of the one pretrained on
 #   digits, which is only a little above the random encoder: digit strokes taught it almost
-#   nothing about coloured shapes on textured backgrounds.
+#   nothing about coloured shapes on plain coloured backgrounds.
 # - On `digits` every encoder scores above 0.95, the random one included. Digits are so easy
 #   for a convnet that even random features separate them, so this column cannot tell the
 #   encoders apart. An easy benchmark hides what the pretraining data did; this is one reason
@@ -280,12 +280,14 @@ plots.bars(by_class, ylabel="accuracy on that class (test)",
 # fewer kinds of difference to learn from, for every class.
 #
 # ### The uniform prior (§3.3)
-# Clustering-style losses add an assumption: SwAV's Sinkhorn step and the entropy terms of
-# DINO and MSN push every prototype to be used equally often over a batch. That is a prior
-# that the data's clusters have equal size (Assran et al. 2022, arXiv 2210.07277). On
-# balanced data it prevents collapse; on a long tail it forces the encoder to cut the common
-# classes into several clusters and lump the rare ones together. Exercise 2 lets you measure
-# it with `method="swav"` and few prototypes.
+# Losses computed on a batch carry an assumption: that the data falls into clusters of equal
+# size. In SwAV's Sinkhorn step and the entropy terms of DINO and MSN it is explicit (every
+# prototype used equally often over a batch); Assran et al. (2022, arXiv 2210.07277) show
+# that SimCLR's negatives and VICReg's variance and covariance terms carry the same uniform
+# prior implicitly. So section 2's SimCLR runs are already a test of it: on balanced data the
+# prior prevents collapse; on a long tail it pushes the encoder to cut the common classes into
+# several clusters and lump the rare ones together. Exercise 2 repeats the test with
+# `method="swav"`, where the prior is explicit, and few prototypes.
 
 # %% [markdown]
 # ## 3. Your turn: the imbalance-ratio knob
