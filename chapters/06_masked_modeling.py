@@ -29,8 +29,8 @@
 # 2. train a masked autoencoder (MAE) with a tiny Vision Transformer and **look at its
 #    reconstructions** (original | masked input | reconstruction);
 # 3. turn the **mask-ratio** knob (0.25 → 0.9): how hard the task is, what the encoder learns;
-# 4. compare a **linear probe** with a short **fine-tune** of the same encoder, and see why
-#    the linear probe is the wrong ruler for MIM.
+# 4. compare a **linear probe** with a short **fine-tune** of MAE, of SimCLR on the same ViT
+#    and of the untrained encoder, and see what each protocol can and cannot tell apart.
 #
 # Paper: *A Cookbook of Self-Supervised Learning*, §2.5 (masked image modelling) and §3.6.
 #
@@ -70,7 +70,7 @@ import matplotlib.pyplot as plt
 import torch
 from IPython.display import display
 
-from cookbook_lib import RunConfig, load_or_train, plots
+from cookbook_lib import RunConfig, evidence, load_or_train, plots
 from cookbook_lib.data import load_dataset
 from cookbook_lib.evaluate import fine_tune
 from cookbook_lib.notebook import Table, setup
@@ -287,32 +287,58 @@ display(Table({"encoder": name, **m} for name, m in table.items()))
 plots.bars(table, ylabel="test accuracy (digits)", reference={k: 0.1 for k in table["MAE"]},
            title="the same encoders, frozen (probe, kNN) or fine-tuned")
 
+# %% [markdown]
+# One seed of a short run cannot rank protocols. The stored runs below do it at the full
+# budget (2,000 steps, a 300-step fine-tune, seeds 0-2), and add what the paper compares MAE
+# with: a joint-embedding method, SimCLR, on the same tiny ViT (`python -m cookbook_lib
+# evidence --chapter 06` recomputes them, about 30 min on one CPU core).
+
 # %%
-ft_mae, lin_mae = table["MAE"][f"fine-tune ({FT_STEPS} steps)"], table["MAE"]["linear probe"]
-print(f"MAE: fine-tune {ft_mae:.3f} vs linear probe {lin_mae:.3f}")
-# Fine-tuning the MAE encoder beats its linear probe by a wide margin.
-assert ft_mae > lin_mae + 0.05, (ft_mae, lin_mae)
+protocols, floor = evidence.load("06_masked_modeling.protocols"), evidence.load("06_masked_modeling.random_init")
+STORED = {"random init": (floor, {}), "MAE": (protocols, {"method": "mae"}), "SimCLR": (protocols, {"method": "simclr"})}
+METRICS = {"linear probe": "linear_acc", "kNN": "knn_acc", "fine-tune (300 steps)": "fine_tune300_acc"}
+acc = {enc: {name: ev.values(m, **point) for name, m in METRICS.items()} for enc, (ev, point) in STORED.items()}
+display(Table({"encoder (stored)": enc, **{name: " ".join(f"{v:.3f}" for v in vals) for name, vals in row.items()}}
+              for enc, row in acc.items()))
+
+
+def paired(a: list, b: list) -> list:
+    return [x - y for x, y in zip(a, b)]
+
+
+mae_gain = paired(acc["MAE"]["linear probe"], acc["random init"]["linear probe"])
+je_lead = {name: paired(acc["SimCLR"][name], acc["MAE"][name]) for name in ("linear probe", "fine-tune (300 steps)")}
+ft_all = [v for row in acc.values() for v in row["fine-tune (300 steps)"]]
+print(f"linear probe, MAE − random init: {', '.join(f'{x:+.3f}' for x in mae_gain)}")
+for name, lead in je_lead.items():
+    print(f"{name}, SimCLR − MAE: {', '.join(f'{x:+.3f}' for x in lead)}")
+print(f"fine-tuned, every encoder and seed: {min(ft_all):.3f} to {max(ft_all):.3f}")
+# Asserted on the stored seeds (both modes): MAE's frozen features are far better than random
+# ones, and SimCLR's are better still, under the probe.
+assert min(mae_gain) > 0.10, mae_gain
+assert min(je_lead["linear probe"]) > 0.03, je_lead
 
 # %% [markdown]
 # **What to notice**
-# - Fine-tuning lifts both encoders, the random one too: with labels and the whole network
-#   free to change, 100 minibatches are enough on digits. The gap between the two protocols
-#   (about 15 points) is far larger than the gap between MAE and random init under the probe.
-#   Under a linear probe an MIM encoder looks weak: what it knows is not laid out along
-#   straight directions.
-# - Why linear probes underrate MIM: a joint-embedding method is trained *to be* linearly
-#   comparable — its loss is a similarity of embeddings. MAE's encoder is trained to feed a
-#   decoder that needs *everything* about each patch (position, stroke width, brightness), so
-#   its output keeps many details a class label does not care about, mixed non-linearly.
-#   MAE reports ImageNet linear probes below those of contrastive methods but better
-#   fine-tuning; the cookbook paper (§3.6) notes that linear probes underrate MIM encoders,
-#   and fine-tuning is their usual test (§3.7 describes both protocols). Latent-target methods
-#   (iBOT, DINOv2) close the gap because their targets are already abstract features.
-# - In quick mode fine-tuning from MAE and from random init score about the same: the benefit
-#   of MAE pretraining needs more pretraining than a CPU minute. In full mode (2,000 steps)
-#   we measured for the 0.75 run: linear probe 0.89, kNN 0.87, and 0.95 after a 100-step
-#   fine-tune, against 0.75, 0.55 and 0.89 for the random-init encoder. Does pretraining matter
-#   more when labels are few? Exercise 3.
+# - Under the linear probe the three encoders are far apart, in the order of the paper's
+#   ImageNet tables: random init, then MAE, then the joint-embedding method.
+# - After a 300-step fine-tune they all land near the top of the scale, the random-init
+#   encoder included: on digits, with labels and every weight free to change, a few hundred
+#   minibatches are enough from any start. Fine-tuning narrows SimCLR's lead over MAE, but
+#   it cannot *reverse* it here: the scores are against the ceiling, where no protocol can
+#   rank anything. So this chapter cannot show the paper's point that linear probes underrate
+#   MIM (MAE reports ImageNet linear probes below contrastive methods' and better
+#   fine-tuning; §3.6). Showing it needs a task hard enough that fine-tuning stays below the
+#   ceiling, and longer pretraining (exercise 3 tries fewer labels).
+# - Why a linear probe can underrate MIM: a joint-embedding method is trained *to be*
+#   linearly comparable — its loss is a similarity of embeddings. MAE's encoder is trained to
+#   feed a decoder that needs *everything* about each patch (position, stroke width,
+#   brightness), so its output keeps many details a class label does not care about, mixed
+#   non-linearly. Latent-target methods (iBOT, DINOv2) close the gap because their targets
+#   are already abstract features.
+# - Your runs above: in quick mode, fine-tuning from MAE and from random init score about the
+#   same, and fine-tuning lifts both above their probes; that the probe rises with
+#   pretraining is the stored result, not a quick-mode one.
 #
 # ## Turn a knob
 #
@@ -348,8 +374,10 @@ panel
 # with pixel targets, an encoder that sees only the visible quarter of the patches, and a
 # light decoder; in a CPU minute its tiny ViT learns to continue strokes far better than a
 # flat guess. The mask ratio sets how hard the task is; photographs are redundant, so MAE
-# needs a high ratio there to force the model beyond copying neighbours, while the best ratio
-# for our 16-patch digits is lower. A linear probe underrates such encoders;
-# fine-tuning is their fair test. Latent-target successors (iBOT, DINOv2) keep the masking
+# needs a high ratio there to force the model beyond copying neighbours; on our 16-patch
+# digits the ratios' features are within a few test images of each other. The paper reads
+# MIM encoders by fine-tuning, where MAE overtakes contrastive methods on ImageNet; on digits
+# a short fine-tune brings every encoder, untrained included, near the ceiling, and SimCLR
+# stays ahead under the probe. Latent-target successors (iBOT, DINOv2) keep the masking
 # and predict a teacher's features instead. Paper: §2.5 and §3.6 of *A Cookbook of
 # Self-Supervised Learning* (Balestriero et al., 2023).
