@@ -196,3 +196,14 @@ def test_the_factor_and_transfer_measures_probe_what_they_name(shapes16_small, m
     monkeypatch.setattr(sys.modules["cookbook_lib.evaluate"], "fine_tune", lambda *a, **k: seen.update(k) or 0.5)
     assert evidence.MEASURES["fine_tune300_acc"](run, None, shapes16_small) == 0.5
     assert seen["steps"] == 300 and seen["seed"] == run.config.seed
+
+
+def test_the_measures_of_one_run_share_one_embedding_pass(shapes16_small, monkeypatch):
+    from cookbook_lib.train import train
+    run = train(RunConfig(**{**TINY, "dataset": "shapes"}), progress=False, data=shapes16_small)
+    calls = []
+    real = run.embed
+    monkeypatch.setattr(run, "embed", lambda images: calls.append(len(images)) or real(images))
+    for m in ("shape_probe_h", "colour_probe_z", "linear_acc_full", "knn_acc_full", "labelled1_linear_acc"):
+        evidence.MEASURES[m](run, shapes16_small, shapes16_small)
+    assert calls == [len(shapes16_small.train_images), len(shapes16_small.test_images)]

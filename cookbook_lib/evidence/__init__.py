@@ -122,11 +122,21 @@ class Grid:
 _KNOBS = {f.name for f in dataclasses.fields(RunConfig)}
 
 
+def _embedded(run, data):
+    """(train, test) embeddings of `data` by `run`, each (h, z), computed once per run and data
+    and kept on the run itself (so they go when it goes): a grid's measures (ten factor
+    probes, say) share one pass over the images."""
+    per_run = vars(run).setdefault("_evidence_embedded", {})
+    if data not in per_run:
+        per_run[data] = (run.embed(data.train_images), run.embed(data.test_images))
+    return per_run[data]
+
+
 def _probe(run, data, output: int = 0, knn: bool = False) -> float:
     """Linear-probe (or kNN) test accuracy of `run`'s frozen h (output 0) or z (output 1),
     fitted on every labelled training image of `data`, as `linear_acc` is."""
     from .. import evaluate
-    train, test = run.embed(data.train_images)[output], run.embed(data.test_images)[output]
+    train, test = (e[output] for e in _embedded(run, data))
     fit = evaluate.knn if knn else evaluate.linear_probe
     return fit(train, data.train_labels, test, data.test_labels)
 
@@ -137,7 +147,7 @@ def _few_labels(per_class: int, draws: int = 10):
     full training split, scored on the whole test split."""
     def measure(run, data, full) -> float:
         from .. import evaluate
-        h_train, h_test = run.embed(full.train_images)[0], run.embed(full.test_images)[0]
+        h_train, h_test = (e[0] for e in _embedded(run, full))
         accs = []
         for d in range(draws):
             idx = full.labelled_index(per_class, seed=d)
@@ -160,7 +170,7 @@ def _factor(factor: str, output: int):
     the representation keeps of that factor (`evaluate.factor_probes`)."""
     def measure(run, data, full) -> float:
         from .. import evaluate
-        train, test = run.embed(full.train_images)[output], run.embed(full.test_images)[output]
+        train, test = (e[output] for e in _embedded(run, full))
         return evaluate.factor_probes(train, {factor: full.train_factors[factor]},
                                       test, {factor: full.test_factors[factor]})[factor]
     return measure
