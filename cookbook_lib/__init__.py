@@ -6,7 +6,7 @@
 """
 from .cache import load_or_train
 from .config import RunConfig
-from .train import Run, train
+from .train import Run, train, untrained
 
-__all__ = ["RunConfig", "Run", "train", "load_or_train"]
+__all__ = ["RunConfig", "Run", "train", "untrained", "load_or_train"]
 __version__ = "0.1.0"

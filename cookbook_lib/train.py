@@ -34,7 +34,7 @@ from tqdm.auto import tqdm
 from . import augment, distributed, evaluate, methods, metrics
 from .config import RunConfig
 from .data import ImageData, load_dataset
-from .device import autocast, generator, seed_everything, uses_channels_last
+from .device import autocast, generator, pick_device, seed_everything, uses_channels_last
 from .optim import make_optimizer, param_groups, warmup_cosine
 from .runs import Run, atomic_save
 
@@ -197,6 +197,19 @@ def train(config: RunConfig, progress: bool = True, callback=None, data: ImageDa
     else:
         run.metrics = {**final_metrics(model, data, cfg, g, device, progress=progress), **run.metrics}
     return run
+
+
+def untrained(config: RunConfig, data: ImageData | None = None) -> Run:
+    """`config`'s network at its random initialisation, seeded as `train` seeds it, with no
+    training and no evaluation (`Run.metrics` is empty): the random-init baseline when you
+    embed and probe yourself. `train(config.replace(steps=0))` builds the same network and
+    also measures it (embedding and probing every image: seconds on a CPU)."""
+    cfg = config.resolved()
+    seed_everything(cfg.seed)
+    num_classes = data.num_classes if data is not None else load_dataset(cfg.dataset, cfg.image_size, "cpu",
+                                                                          cfg.data_path).num_classes
+    model = methods.build(cfg, num_classes).to(pick_device(cfg.device)).eval()
+    return Run(cfg.replace(steps=0), name="random init", model=model, num_classes=num_classes)
 
 
 def _log(loop: _Loop, step: int, z: torch.Tensor) -> dict:

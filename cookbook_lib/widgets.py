@@ -134,7 +134,7 @@ class KnobPanel:
             raise ValueError("knob_panel(extra=...) needs data=fn(**extra) -> ImageData: the extra controls choose the data")
         self.keys = tuple(metrics)
         self.data, self.score, self.score_name = data, score, score_name
-        self.controls = {k: make_control(k, getattr(self.base, k), (ranges or {}).get(k)) for k in knobs}
+        self.controls = {k: self._control(k, getattr(self.base, k), (ranges or {}).get(k)) for k in knobs}
         self.extra = {k: W.SelectionSlider(options=list(v), value=list(v)[0], description=k, continuous_update=False,
                                            style={"description_width": "150px"}, layout=W.Layout(width="520px"))
                       for k, v in extra.items()}
@@ -330,9 +330,10 @@ class KnobPanel:
         for ax in self._axes:
             ax.clear()
         self._fig.set_layout_engine("constrained" if layout else "none")
+        underlaid = self.underlay(self._axes)  # a subclass may draw first (stored evidence)
         if runs:
             plots.history(runs, keys=self.keys, labels=self.labels(runs), axes=self._axes)
-        else:
+        elif not underlaid:
             for key, ax in zip(self.keys, self._axes):
                 ax.set(title=plots._PANELS.get(key, (key,))[0], xlabel="step")
                 ax.text(0.5, 0.5, "press Run", transform=ax.transAxes, ha="center", va="center", color="0.5")
@@ -342,6 +343,11 @@ class KnobPanel:
         self.redraws += 1
 
     # ---------------------------------------------------------------- helpers
+    _control = staticmethod(make_control)  # knob -> widget (a subclass may offer other stops)
+
+    def underlay(self, axes) -> bool:  # draw under the runs (a subclass: stored evidence); True if drawn
+        return False
+
     def labels(self, runs) -> list[str]:
         """Each run named by the knobs whose values differ among `runs` (the method if none)."""
         dicts = [r.config.resolved().to_dict() for r in runs]

@@ -191,7 +191,7 @@ def test_the_factor_and_transfer_measures_probe_what_they_name(shapes16_small, m
         factor_probes(h_tr, {"position": tf["position"]}, h_te, {"position": te["position"]})["position"])
     idx = shapes16_small.labelled_index(5, seed=0)
     one_draw = linear_probe(h_tr[idx], shapes16_small.train_labels[idx], h_te, shapes16_small.test_labels)
-    assert evidence._few_labels(5, draws=1)(run, None, shapes16_small) == pytest.approx(one_draw)
+    assert evidence.measures._few_labels(5, draws=1)(run, None, shapes16_small) == pytest.approx(one_draw)
     seen = {}
     monkeypatch.setattr(sys.modules["cookbook_lib.evaluate"], "fine_tune", lambda *a, **k: seen.update(k) or 0.5)
     assert evidence.MEASURES["fine_tune300_acc"](run, None, shapes16_small) == 0.5

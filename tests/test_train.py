@@ -2,6 +2,7 @@
 Ctrl-C / `stop` (the run so far comes back, status "interrupted", never cached), `log_fns`."""
 import contextlib
 import math
+import sys
 
 import pytest
 import torch
@@ -76,6 +77,19 @@ def test_zero_steps_is_the_random_init_encoder(shapes16):
     acc = linear_probe(h_tr, shapes16.train_labels, h_te, shapes16.test_labels)
     assert run.metrics["linear_acc"] == pytest.approx(acc, abs=3 / len(shapes16.test_labels))
     assert run.metrics["linear_acc"] > chance(shapes16.test_labels) + 0.01
+
+
+def test_untrained_is_train_at_zero_steps_without_the_evaluation(shapes16_small, monkeypatch):
+    from cookbook_lib import untrained
+    cfg = RunConfig(**{**TINY, "steps": 40, "device": "cpu", "seed": 3})
+    zero = train(cfg.replace(steps=0), progress=False, data=shapes16_small)
+    monkeypatch.setattr(sys.modules["cookbook_lib.train"], "final_metrics", lambda *a, **k: pytest.fail("evaluated"))
+    fresh = untrained(cfg, data=shapes16_small)
+    a, b = zero.model.state_dict(), fresh.model.state_dict()
+    assert all(torch.equal(a[k], b[k]) for k in a)               # the same network, seeded the same way
+    assert fresh.config.steps == 0 and fresh.metrics == {} and not fresh.model.training
+    other = untrained(cfg.replace(seed=4), data=shapes16_small).model.state_dict()
+    assert not torch.equal(other["backbone.1.weight"], b["backbone.1.weight"])  # another seed, another network
 
 
 def test_supervised_learns_the_labels():

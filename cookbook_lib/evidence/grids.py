@@ -97,6 +97,10 @@ GRIDS: dict[str, Grid] = {g.name: g for g in (
                "method learns (§3.5; SimCLR appendix B.1; Yeh et al. 2022)"),
     Grid("12_hyperparameters.batch64", dict(_HYPER, batch_size=64, steps=600), {"lr_scaling": ["linear", "sqrt"]},
          claim="batch 64 against batch 16 at the same number of images seen, under each lr scaling rule"),
+    Grid("03_contrastive.dcl_batch64", dict(_HYPER, method="dcl", batch_size=64, steps=600),
+         {"lr_scaling": ["linear", "sqrt"]},
+         claim="DCL at batch 64: with 12_hyperparameters.batch64 (SimCLR) and .small_batch (both at batch 16, the same "
+               "images seen), whether DCL's lead over NT-Xent is a small-batch effect (Yeh et al. 2022)"),
     Grid("12_hyperparameters.optimizer", dict(_SMALL, lr_scaling="sqrt", lr=2e-3), {"optimizer": ["sgd"]},
          claim="SGD at AdamW's learning rate trains far more slowly (§3.5: an lr belongs to its optimiser)"),
     Grid("12_hyperparameters.random_init", _HYPER, {"steps": [0]}, claim="the random-init encoder: the floor"),

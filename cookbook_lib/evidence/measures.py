@@ -1,0 +1,95 @@
+"""What a grid measures on each trained run (beyond the run's own metrics), and the subsets a
+grid can train on. `Grid(measures=[...])` names entries of MEASURES; `Grid(subset=...)` an entry
+of SUBSETS. Each measure embeds the data once per run (`_embedded`) and shares that pass."""
+from __future__ import annotations
+
+import statistics
+
+
+def _embedded(run, data):
+    """(train, test) embeddings of `data` by `run`, each (h, z), computed once per run and data
+    and kept on the run itself (so they go when it goes): a grid's measures (ten factor
+    probes, say) share one pass over the images."""
+    per_run = vars(run).setdefault("_evidence_embedded", {})
+    if data not in per_run:
+        per_run[data] = (run.embed(data.train_images), run.embed(data.test_images))
+    return per_run[data]
+
+
+def _probe(run, data, output: int = 0, knn: bool = False) -> float:
+    """Linear-probe (or kNN) test accuracy of `run`'s frozen h (output 0) or z (output 1),
+    fitted on every labelled training image of `data`, as `linear_acc` is."""
+    from .. import evaluate
+    train, test = (e[output] for e in _embedded(run, data))
+    fit = evaluate.knn if knn else evaluate.linear_probe
+    return fit(train, data.train_labels, test, data.test_labels)
+
+
+def _few_labels(per_class: int, draws: int = 10):
+    """The linear probe on h fitted on `per_class` labelled images of each class, the mean over
+    `draws` random draws (`ImageData.labelled(per_class, seed=d)`, d = 0 … draws − 1) of the
+    full training split, scored on the whole test split."""
+    def measure(run, data, full) -> float:
+        from .. import evaluate
+        h_train, h_test = (e[0] for e in _embedded(run, full))
+        accs = []
+        for d in range(draws):
+            idx = full.labelled_index(per_class, seed=d)
+            accs.append(evaluate.linear_probe(h_train[idx], full.train_labels[idx], h_test, full.test_labels))
+        return statistics.fmean(accs)
+    return measure
+
+
+def _on_dataset(name: str):
+    """The linear probe on h fitted and scored on another dataset `name` at the run's image size."""
+    def measure(run, data, full) -> float:
+        from ..data import load_dataset
+        return _probe(run, load_dataset(name, run.config.image_size, next(run.model.parameters()).device.type))
+    return measure
+
+
+def _factor(factor: str, output: int):
+    """Linear-probe accuracy of one generative factor of `shapes` (shape, colour, ...) read
+    from h (output 0) or z (output 1), fitted on every training image of the full data: what
+    the representation keeps of that factor (`evaluate.factor_probes`)."""
+    def measure(run, data, full) -> float:
+        from .. import evaluate
+        train, test = (e[output] for e in _embedded(run, full))
+        return evaluate.factor_probes(train, {factor: full.train_factors[factor]},
+                                      test, {factor: full.test_factors[factor]})[factor]
+    return measure
+
+
+def _fine_tune(steps: int):
+    """Test accuracy after fine-tuning a copy of the backbone end to end with a linear head for
+    `steps` minibatches of 64 (lr 3e-3, the run's seed), chapter 06's protocol (§3.7)."""
+    def measure(run, data, full) -> float:
+        from .. import evaluate
+        return evaluate.fine_tune(run.model.backbone, full.train_images, full.train_labels, full.test_images,
+                                  full.test_labels, steps=steps, batch_size=64, lr=3e-3, seed=run.config.seed)
+    return measure
+
+
+# measures a grid can ask for: name -> fn(trained run, the data it trained on, the grid's full data) -> number
+MEASURES = {
+    "linear_acc_z": lambda run, data, full: _probe(run, data, output=1),   # the embedding z the loss sees
+    "linear_acc_full": lambda run, data, full: _probe(run, full),          # probe fitted on all of the full data
+    "knn_acc_full": lambda run, data, full: _probe(run, full, knn=True),
+    "linear_acc_shapes": _on_dataset("shapes"),
+    **{f"labelled{k}_linear_acc": _few_labels(k) for k in (1, 5, 20, 100)},
+    "fine_tune300_acc": _fine_tune(300),
+    **{f"{f}_probe_{out}": _factor(f, i) for f in ("shape", "colour", "background", "size", "position")
+       for i, out in enumerate("hz")},
+}
+
+
+def _long_tailed(data, ratio, size, seed):
+    from ..data import long_tailed
+    return long_tailed(data, ratio, size, seed=seed)
+
+
+# subsets a grid can train on: name -> fn(full data, **arguments, seed) -> ImageData
+SUBSETS = {
+    "labelled": lambda data, per_class, seed: data.labelled(per_class, seed=seed),
+    "long_tailed": _long_tailed,
+}
