@@ -40,7 +40,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from cookbook_lib import RunConfig, evaluate, evidence, load_or_train, plots
+from cookbook_lib import RunConfig, evaluate, evidence, load_or_train, plots, untrained
 from cookbook_lib.data import load_dataset, long_tailed
 from cookbook_lib.notebook import Table, setup
 from cookbook_lib.widgets import knob_panel
@@ -104,7 +104,7 @@ def long_tail(ratio: float, seed: int = SEED):
 
 encoders = {"pretrained on digits": load_or_train(BASE.replace(dataset="digits"), progress=False),
             "pretrained on shapes": load_or_train(BASE, progress=False, data=long_tail(1))}
-encoders["random init"] = load_or_train(BASE.replace(steps=0), progress=False)
+encoders["random init"] = untrained(BASE, data["shapes"])  # the same network, built and not trained
 transfer = {enc: {f"probe on {name}": probes(run, d)["linear"] for name, d in data.items()}
             for enc, run in encoders.items()}
 Table({"encoder": enc, **row} for enc, row in transfer.items())

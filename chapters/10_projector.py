@@ -191,31 +191,17 @@ plots.spectrum({name: test_feats[name] for name in (names[0], names[-2], names[-
 #
 # `projector_depth=0` applies the loss straight to $h$; `1` inserts one linear map
 # (256 → 128); `2` is the MLP above. We probe the **backbone** $h$ of each run, the thing
-# we keep. About 25 s on one CPU core in quick mode (the depth-2 run is already cached).
-
-# %%
-depth_sweep = sweep(BASE, {"projector_depth": [0, 1, 2]})
-depth_sweep.table(["projector_depth", "linear_acc", "knn_acc", "rankme_backbone", "rankme"])
-
-# %%
-fig, ax = plt.subplots(1, 2, figsize=(10, 3.6))
-for a, y, title in zip(ax, ("linear_acc", "rankme_backbone"), ("linear probe", "RankMe")):
-    depth_sweep.plot("projector_depth", y, hue=None, ax=a)
-    a.set(title=f"{title} of the backbone h", xticks=[0, 1, 2])
-fig.tight_layout()
-
-# %% [markdown]
-# One run per depth is one draw, and a short one. The same sweep at the full budget with
-# three seeds is stored with the library (mean ± std; each seed is a faint dot; your runs
-# are the crosses, at your budget).
+# we keep. One short run per depth is one noisy draw (in quick mode the three depths land
+# within a few points of each other, in any order), so this section reads the same sweep at
+# the full budget, three seeds a depth, stored with the library (mean ± std; each seed is a
+# faint dot). The explorer after the checks trains any depth, or your own seed, and draws it
+# over them.
 
 # %%
 fig, ax = plt.subplots(1, 2, figsize=(10, 3.8))
 for a, metric, title, ylabel in zip(ax, ("linear_acc", "rankme_backbone"), ("linear probe of h", "RankMe of h"),
                                    ("test accuracy (shape)", "effective rank")):
     stored.plot("projector_depth", metric, ax=a)
-    a.plot([0, 1, 2], [row[metric] for row in depth_sweep.rows], "x", ms=9, color="C3",
-           label=f"your runs ({BASE.steps} steps, {BASE.image_size} px)")
     a.set(title=title, xticks=[0, 1, 2], ylabel=ylabel)
     a.grid(alpha=0.3)
 ax[0].legend(fontsize=8)
@@ -233,10 +219,10 @@ print(f"RankMe of h, mean over seeds: no projector {rank_h[0]:.1f}, depth 1 {ran
 # - At the full budget a projector, linear or MLP, adds about ten points to the backbone's
 #   linear probe, for every seed (the gains above). SimCLR's authors report a gain of the
 #   same size on ImageNet (Chen et al. 2020, arXiv 2002.05709, Fig. 8), growing with
-#   training length; the paper's §3.2 quotes about 20 points after 100 epochs. Compare
-#   your crosses: a short run need not show the gap, and can even order the depths' RankMe
-#   the other way round, which is why this chapter reads the projector's effect from the
-#   stored seeds rather than from one quick run.
+#   training length; the paper's §3.2 quotes about 20 points after 100 epochs. A short run
+#   need not show the gap, and can even order the depths' RankMe the other way round, which
+#   is why this chapter reads the projector's effect from the stored seeds rather than from
+#   one quick run.
 # - The effective rank does *not* explain the gain: without a projector the loss acts on
 #   $h$ itself and spreads it over *more* directions (the highest RankMe of the three), yet
 #   it is the worst representation. The contrastive loss makes whatever it acts on uniform on
@@ -252,6 +238,17 @@ print(f"RankMe of h, mean over seeds: no projector {rank_h[0]:.1f}, depth 1 {ran
 for d, gs in gain.items():
     assert min(gs) > 0.05, (d, gs)
 assert rank_h[0] > max(rank_h[1], rank_h[2]), rank_h
+
+# %% [markdown]
+# **Explore the stored runs**: move the depth and the stored seeds answer at once (grey bands:
+# mean ± std; below: the backbone's probe along the depth); **Run** trains your seed, or a depth
+# that is not stored, at the stored budget and draws it over them. The knob panel after it
+# trains at your budget, for the knobs no grid stores (width, embedding size, steps).
+
+# %%
+from cookbook_lib.explore import evidence_panel  # noqa: E402
+
+evidence_panel("10_projector.depth", metric="linear_acc")
 
 # %%
 knob_panel(BASE, knobs=("projector_depth", "projector_width", "embedding_dim", "steps"))

@@ -59,7 +59,7 @@ device = env.device
 # Quick mode: about 25 s on a 2-core CPU for the whole chapter; full mode about 2 min (longer
 # timings, 30 distributed steps); on a GPU the timing cells take seconds.
 QUICK = env.quick
-TIMED_STEPS = 4 if QUICK else 20  # timed training steps per setting
+TIMED_STEPS = 2 if QUICK else 20  # timed training steps per setting (after one warm-up step)
 BATCH = 128  # images per step in the timings
 DIST_STEPS = 5 if QUICK else 30  # steps of the one- and two-process runs
 
