@@ -43,13 +43,10 @@ import numpy as np
 import torch
 from IPython.display import display
 
-from cookbook_lib import RunConfig, evidence, load_or_train
+from cookbook_lib import RunConfig, evidence, load_or_train, untrained
 from cookbook_lib.data import load_dataset
-from cookbook_lib.device import seed_everything
 from cookbook_lib.evaluate import linear_probe
-from cookbook_lib.methods import build
 from cookbook_lib.notebook import Table, setup
-from cookbook_lib.runs import Run
 
 env = setup(seed=0)
 
@@ -107,9 +104,7 @@ ssl
 # nothing. Embedding the 10,240 images with both encoders takes a few seconds.
 
 # %%
-seed_everything(SEED)
-random_init = Run(config.resolved().replace(steps=0), name="random init",
-                  model=build(config.resolved(), data.num_classes).to(env.device).eval())
+random_init = untrained(config, data)  # the same network, built at the run's seed
 features = {name: (run.embed(data.train_images)[0], run.embed(data.test_images)[0])
             for name, run in (("SimCLR", ssl), ("random init", random_init))}
 print({name: tuple(f[0].shape) for name, f in features.items()})

@@ -390,15 +390,14 @@ lead = {(m, b, r): dcl_lead(m, b, r) for m in ("linear_acc", "uniformity") for b
 for (m, b, r), v in lead.items():
     print(f"DCL − NT-Xent, {m}, batch {b}, {r} rule, seeds 0-2: {', '.join(f'{x:+.3f}' for x in v)}")
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
-for ax, m, ylabel in zip(axes, ("linear_acc", "uniformity"), ("linear probe (higher is better)",
-                                                             "uniformity (lower = more spread)")):
+for ax, m, note in zip(axes, ("linear_acc", "uniformity"), ("above 0: DCL probes better", "below 0: DCL spreads more")):
     keys = [k for k in lead if k[0] == m]
     for i, k in enumerate(keys):
         ax.bar(i, sum(lead[k]) / len(lead[k]), color="C0" if k[1] == 16 else "C1", alpha=0.75)
         ax.scatter([i] * len(lead[k]), lead[k], color="k", s=12, zorder=3)
     ax.axhline(0, color="0.3", lw=1)
     ax.set_xticks(range(len(keys)), [f"batch {b}\n{r} lr rule" for _, b, r in keys])
-    ax.set(ylabel=f"DCL − NT-Xent: {ylabel}", title=f"{m}: bars the mean, dots the 3 seeds")
+    ax.set(ylabel=f"DCL − NT-Xent, {m}", title=f"{note} (bars: mean; dots: 3 seeds)")
     ax.grid(alpha=0.3, axis="y")
 fig.tight_layout()
 

@@ -226,6 +226,18 @@ print(f"linear accuracy, ×10 minus ×1: your runs {m10.metrics['linear_acc'] - 
 knob_panel(no_ema, knobs=("ema_momentum", "predictor_lr_mult", "predictor_depth", "ema_schedule", "direct_predictor"))
 
 # %% [markdown]
+# **Explore the stored runs**: the same three knobs of the stored grid (EMA 0 or 0.99,
+# predictor lr × 1 or × 10, linear or MLP predictor) at the full budget. Moving any of them
+# answers at once from the three stored seeds (grey bands: mean ± std; below: the embedding
+# std along the knob you moved last, healthy near the dashboard's dashed 1/√d line). **Run**
+# trains your seed, or a setting that is not stored, and draws it over them.
+
+# %%
+from cookbook_lib.explore import evidence_panel  # noqa: E402
+
+evidence_panel("11_teacher_student.predictor", metric="embedding_std")
+
+# %% [markdown]
 # ## Linear or MLP predictor?
 #
 # The cookbook notes that a linear predictor is enough for BYOL at scale. Here, at 100

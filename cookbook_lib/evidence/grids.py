@@ -79,6 +79,9 @@ GRIDS: dict[str, Grid] = {g.name: g for g in (
          measures=_FACTORS,
          claim="crop only (grayscale 0) and the budget recipe crop + grayscale (0.5): what h and z keep of each "
                "factor of shapes (§3.1; Chen et al. 2020, Fig. 5)"),
+    Grid("09_augmentation.multicrop", dict(_AUG, method="swav", jitter_strength=1.0, jitter_prob=0.8, grayscale_prob=0.2,
+                                           small_crop_size=16), {"num_small_crops": [0, 2]},
+         claim="SwAV with two extra 16-pixel views against two views alone, at the same steps (multi-crop, §2.4)"),
     Grid("09_augmentation.full", dict(_AUG, jitter_strength=1.0, jitter_prob=0.8), {"grayscale_prob": [0.2]},
          measures=_FACTORS, claim="SimCLR's full colour recipe: strong jitter and grayscale 0.2"),
     Grid("08_pretraining_data.digits", dict(_DATA, dataset="digits"), {"steps": [500]}, measures=("linear_acc_shapes",),
