@@ -108,7 +108,7 @@ class EvidencePanel(KnobPanel):
     def show_evidence(self) -> None:
         """Redraw the bands and the slice for the current setting and say what is stored."""
         runs = self.stored_runs()
-        self.redraw(self.runs)
+        self.redraw(self.runs)  # laid out afresh: a move can change every axis' tick labels
         self.draw_slice()
         if runs:
             vals = [r["metrics"][self.metric] for r in runs]
