@@ -57,7 +57,6 @@ env = setup(seed=0)
 # 300 steps: about 1 min per run on one free CPU core (5-7 min in all), seconds on a GPU.
 QUICK = env.quick
 IMAGE_SIZE = 24 if QUICK else 32
-SMALL_CROP = 12 if QUICK else 16   # side of the multi-crop small views
 BATCH_SIZE = 64 if QUICK else 128
 STEPS = 150 if QUICK else 300
 N_TRAIN = 4096 if QUICK else 8192  # 8192 / 2048: every image
@@ -319,36 +318,53 @@ assert min(min(g) for g in stored_gain.values()) > 0.05, stored_gain
 #
 # SimCLR as the cookbook implements it uses the two large views only (the library warns when
 # `num_small_crops` is set for it), so this section uses SwAV, which matches every view with
-# the codes of the large ones: two runs, about 15 s each on one CPU core in quick mode.
+# the codes of the large ones. SwAV learns slowly on `shapes`: a quick run of either arm ends
+# near the random-init encoder and cannot show a difference, so this section reads stored
+# runs at the full budget, three seeds each (the knob panel below trains your own:
+# `num_small_crops` is one of its knobs).
 
 # %%
-MC = RECIPES["full"].replace(method="swav")
-runs_mc = {"SwAV, 2 views": load_or_train(MC, progress=False, data=data),
-           "SwAV + 2 small crops": load_or_train(MC.replace(num_small_crops=2, small_crop_size=SMALL_CROP),
-                                                 progress=False, data=data)}
-random_init = load_or_train(BASE.replace(steps=0), progress=False, data=data).metrics["linear_acc"]
-acc_mc = {k: r.metrics["linear_acc"] for k, r in runs_mc.items()}
-display(Table({"run": k, "linear_acc": acc_mc[k], "ms per step": 1000 * r.seconds / r.config.steps,
-               "rankme": r.metrics["rankme"]} for k, r in runs_mc.items()))
-
-plots.compare(runs_mc, ("linear_acc",), reference={"linear_acc": random_init}, reference_label="random init",
-              ylabel="linear-probe accuracy", title=f"SwAV with and without two extra {SMALL_CROP}x{SMALL_CROP} views")
+# Stored runs: 32-pixel shapes, batch 128, 300 steps, the full recipe, SwAV with and without two
+# 16-pixel views, seeds 0-2 (`python -m cookbook_lib evidence --grid 09_augmentation.multicrop`
+# recomputes them, about 20 min on one CPU core). The random-init line is the same convnet,
+# untrained, probed the same way (chapter 12's stored `random_init`, seeds 0-2).
+mc = evidence.load("09_augmentation.multicrop")
+floor = evidence.load("12_hyperparameters.random_init").values("linear_acc", steps=0)
+two, multi = (mc.values("linear_acc", num_small_crops=n) for n in (0, 2))
+print("linear probe, seeds 0-2: two views " + ", ".join(f"{a:.3f}" for a in two)
+      + "; + two small crops " + ", ".join(f"{a:.3f}" for a in multi)
+      + "; random init " + ", ".join(f"{a:.3f}" for a in floor))
+print("multi-crop − two views, per seed: " + ", ".join(f"{m - t:+.3f}" for m, t in zip(multi, two)))
+display(mc.table(["linear_acc", "knn_acc", "rankme"]))
+fig, ax = plt.subplots(figsize=(6, 3.6))
+mc.plot("num_small_crops", "linear_acc", ax=ax)
+lo, hi = min(floor), max(floor)
+ax.axhspan(lo, hi, color="0.5", alpha=0.25, label="random init (3 seeds)")
+ax.set(xticks=[0, 2], xlabel="extra small views (num_small_crops)", ylabel="linear-probe accuracy",
+       title="SwAV at 300 steps, with and without multi-crop")
+ax.legend(fontsize=8)
+ax.grid(alpha=0.3)
+fig.tight_layout()
 
 # %%
-# The small views are really used (a different run, a dearer step); accuracy is read against
-# random init; the time is not asserted (on a shared CPU timings move with the load).
-print(f"multi-crop {acc_mc['SwAV + 2 small crops']:.3f} vs two views {acc_mc['SwAV, 2 views']:.3f}; "
-      f"random init {random_init:.3f}")
-assert runs_mc["SwAV + 2 small crops"].config.cache_key() != runs_mc["SwAV, 2 views"].config.cache_key()
-assert runs_mc["SwAV + 2 small crops"].metrics["rankme"] > 5
+# Asserted on the stored seeds (both modes): two-view SwAV learns (above every random-init seed),
+# and the two small views lower its probe, for every seed.
+assert min(two) > max(floor), (two, floor)
+assert all(m < t for m, t in zip(multi, two)), (multi, two)
 
 # %% [markdown]
-# **What to notice**: the two small views double the number of views per step but add only
-# a quarter more pixels, so a step costs a little more. Compare both accuracies with the
-# random-init line before reading anything into their difference: at this small budget SwAV
-# barely learns on `shapes` (in quick mode, over seeds 0–2, neither arm beat the random-init
-# encoder), so the accuracy gain that SwAV and DINO report
-# for multi-crop at 224 pixels and hundreds of epochs does not show at this scale.
+# **What to notice**
+# - Two-view SwAV ends above the random-init encoder for every seed; adding two small views
+#   takes its probe *down* for every seed, to the random-init level or below (the lines above).
+#   Caron et al. report multi-crop adding 2 to 4 points of ImageNet accuracy to several
+#   methods, SwAV among them, at 224 pixels and hundreds of epochs (DINO keeps it for the same
+#   reason). Our small run disagrees.
+# - We have not tested why. One candidate: a small view covers 5% up to `crop_min_scale` of a
+#   32-pixel image, and on `shapes` such a patch often misses the shape, the only thing the
+#   label depends on, or shows a sliver of it; matching it with the large views' codes then
+#   rewards what a patch does show, colour and background. On natural images at 224 pixels a
+#   small crop still shows a recognisable part of the object. A run with larger small views
+#   (`small_crop_size`, or a larger `crop_min_scale`) or on bigger images would test it.
 
 # %% [markdown]
 # ## Turn a knob
