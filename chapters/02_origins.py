@@ -204,6 +204,17 @@ assert max(rot_gain) < 0, rot_gain         # rotation makes the shape features w
 assert min(simclr_gain) > 0.1, simclr_gain  # while SimCLR adds more than 10 points
 
 # %% [markdown]
+# **Explore the stored runs**: switch the method between SimCLR and rotation, and the steps
+# between 0 (random init) and 300: the three stored seeds answer at once (grey bands: mean ±
+# std of each logged curve; below: the linear probe along the control you moved last).
+# **Run** trains your seed, or another setting, at the stored budget.
+
+# %%
+from cookbook_lib.explore import evidence_panel  # noqa: E402
+
+evidence_panel("02_origins.rotation", metric="linear_acc")
+
+# %% [markdown]
 # ## A harder pretext task: the number of jigsaw permutations
 #
 # With 2 permutations the network only has to tell one fixed shuffle from another; with 100

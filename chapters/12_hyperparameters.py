@@ -456,6 +456,16 @@ print(f"kNN: with BN {bn['knn_acc']:.3f} - without {no_bn['knn_acc']:.3f} = {bn[
 assert bn["rankme"] > MIN_RK * no_bn["rankme"] and min(stored_rk) > STORED_RK, "without BatchNorm z should use fewer directions"
 
 # %% [markdown]
+# **Explore the stored runs**: switch `projector_bn` and the three stored seeds answer at once
+# (grey bands: mean ± std of each logged curve; below: the effective rank of $z$ with and
+# without BatchNorm). **Run** trains your seed, or another setting, at the stored budget.
+
+# %%
+from cookbook_lib.explore import evidence_panel  # noqa: E402
+
+evidence_panel("12_hyperparameters.vit_bn", metric="rankme")
+
+# %% [markdown]
 # **What a smaller patch costs.** A patch of $p$ pixels turns an $S \times S$ image into
 # $(S/p)^2$ tokens, and self-attention's cost grows with the square of the token count.
 # Below: one forward and backward pass of the tiny ViT (`vit_tiny`, width 192, 6 blocks) on

@@ -57,7 +57,7 @@ class EvidencePanel(KnobPanel):
         ev.values(metric, **ev.records[0]["point"])  # a clear error for a metric the grid did not store
         self.ev, self.metric = ev, metric
         self.axis = next((a for a, v in grid.axes.items() if len(v) > 1), next(iter(grid.axes)))
-        seconds = [r["seconds"] for r in ev.records]
+        seconds = [r["seconds"] for r in ev.records if r["config"]["steps"]] or [0.0]  # runs that trained
         self.cost = f"{statistics.fmean(seconds):.0f} s a run on {ev.records[0]['device']}"
         self.slice_plot = W.Image(format="png", layout=W.Layout(max_width="600px"))
         super().__init__(grid.config(grid.points()[0], grid.seeds[0]), knobs=(*grid.axes, "seed"), metrics=metrics,
@@ -80,7 +80,7 @@ class EvidencePanel(KnobPanel):
             values = [*stored, *[v for v in (True, False) if v not in stored]]
         elif hasattr(usual, "options"):  # a Dropdown or a SelectionSlider: its stops, "auto" left out
             values = [o[1] if isinstance(o, tuple) else o for o in usual.options]
-            values = [v for v in values if v is not AUTO and v not in stored] + stored
+            values = stored + [v for v in values if v is not AUTO and v not in stored]  # stored first in a list
         else:  # an Int/FloatSlider: ten even steps over its range
             lo, hi = usual.min, usual.max
             values = sorted({*stored, *(range(lo, hi + 1) if info["type"] is int and hi - lo <= 12
@@ -129,11 +129,10 @@ class EvidencePanel(KnobPanel):
     def underlay(self, axes) -> bool:
         """Mean ± std over the stored seeds of each dashboard key, in grey."""
         runs = self.stored_runs()
-        if not runs:
-            return False
+        drawn = False
         for key, ax in zip(self.keys, axes):
             rows = [[(h["step"], h[key]) for h in r["history"] if h.get(key) is not None] for r in runs]
-            n = min(len(r) for r in rows)
+            n = min((len(r) for r in rows), default=0)
             if n == 0:
                 continue
             steps = np.array([s for s, _ in rows[0][:n]], dtype=float)
@@ -144,8 +143,10 @@ class EvidencePanel(KnobPanel):
             title, ylabel = plots._PANELS.get(key, (key.replace("_", " "),) * 2)
             ax.set(title=title, xlabel="step", ylabel=ylabel)
             ax.grid(alpha=0.3)
-        axes[0].legend(fontsize=plots.FONT)
-        return True
+            drawn = True
+        if drawn:  # (a stored run of 0 steps has no curves: the slice plot still shows it)
+            axes[0].legend(fontsize=plots.FONT)
+        return drawn
 
     def draw_slice(self) -> None:
         """`metric` against `self.axis` (other axes held): stored mean ± std, seeds as dots,
