@@ -105,6 +105,8 @@ class RunConfig:
     koleo_weight: float = knob(0.0, "DINO: weight of DINOv2's KoLeo term, which spreads the representations of the large views apart (DINOv2: 0.1); 0 = off", range=(0.0, 10.0),
                        hint="a KoLeo term (DINOv2 uses 0.1) spreads the representations apart")
     center_momentum: float = knob(0.9, "DINO: EMA momentum of the teacher centre", range=(0.0, 1.0), stops=[0.0, 0.5, 0.8, 0.9, 0.95, 0.99, 1.0], hint='0.9 is usual; a centre that follows the batch too fast or slow unbalances the teacher')
+    coding_rate_weight: float = knob(0.05, "SimDINO: weight γ of the coding-rate term that keeps the student's batch spread out; 0 = none: nothing stops collapse", range=(0.0, 10.0),
+                       hint="raise it (the cookbook's SimDINO uses 0.05; 0 lets the embeddings collapse)")
     # canonical correlation
     sim_coeff: float = knob(25.0, "VICReg: weight of the invariance term (MSE between the views)", range=(0.0, 1000.0),
                        slider=(0.0, 100.0), hint='lower the invariance weight relative to std_coeff and cov_coeff')
@@ -116,6 +118,10 @@ class RunConfig:
                        hint='raise the redundancy-reduction weight (5e-3 is the default)')
     num_prototypes: int = knob(256, "SwAV: number of learnable prototypes; DINO: output dimension K of the head", range=(2, 65536), log=True,
                        slider=(2, 4096), pow2=True, hint='more prototypes give the assignments more directions to use')
+    sinkhorn_iters: int = knob(3, "SwAV: Sinkhorn-Knopp iterations that make the codes an equal partition of the batch over the prototypes; 0 = none: each code is the sample's own sharpened softmax, so one prototype can take every image", range=(0, 100),
+                       stops=[0, 1, 2, 3, 5, 10], hint="keep Sinkhorn on (SwAV uses 3 iterations): the equal partition stops one prototype from taking every image")
+    whitening: bool = knob(True, "W-MSE: whiten each view's batch of embeddings before the MSE; False = the MSE of the normalised embeddings alone: nothing stops collapse",
+                       hint="keep whitening on: it is what stops W-MSE's embeddings from collapsing")
     queue_size: int | None = knob(None, "queue of past embeddings: MoCo negatives, NNCLR support set, SwAV codes (0 = none); None = the method's default", range=(0, 1_000_000),
                        slider=(0, 65536), pow2=True, hint='a queue gives more negatives / codes than one batch holds')
     # after the cookbook: LeJEPA

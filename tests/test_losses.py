@@ -294,6 +294,18 @@ def test_sinkhorn_matches_reference_and_marginals():
     assert q.min() >= 0
 
 
+def test_sinkhorn_without_iterations_is_each_samples_own_softmax():
+    """iters=0 (SwAV's negative control): no equal partition, so a batch whose scores all
+    favour one prototype gives every sample that prototype; Sinkhorn spreads it out."""
+    scores = _rand(12, 4, seed=84) * 0.1
+    scores[:, 2] += 0.5  # every sample prefers prototype 2
+    q0 = L.sinkhorn(scores, 0.05, 0)
+    torch.testing.assert_close(q0, torch.softmax(scores / 0.05, dim=1))
+    assert (q0.argmax(1) == 2).all()
+    q3 = L.sinkhorn(scores, 0.05, 3)
+    assert q3.sum(0).max() < 0.5 * q0.sum(0).max()  # the equal partition takes mass off prototype 2
+
+
 def test_sinkhorn_gives_no_gradient():
     scores = _rand(6, 3, seed=81).requires_grad_()
     assert not L.sinkhorn(scores).requires_grad

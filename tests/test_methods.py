@@ -12,6 +12,7 @@ import math
 import pytest
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 from cookbook_lib import RunConfig, losses, train
 from cookbook_lib.cache import load_run, save_run
@@ -191,8 +192,29 @@ def test_swav_without_queue_is_the_swav_loss():
     model = build(cfg, 6).eval()  # eval: BN treats the views the same, batched or not
     views, labels = views_for(cfg)
     s1, s2 = model.scores(views[0])[3], model.scores(views[1])[3]
-    ref = losses.swav(s1, s2, cfg.temperature, model.EPSILON, model.SINKHORN_ITERS)
+    ref = losses.swav(s1, s2, cfg.temperature, model.EPSILON, cfg.sinkhorn_iters)
     torch.testing.assert_close(model.loss(views, labels)[0], ref, rtol=1e-5, atol=1e-5)
+
+
+def test_negative_control_knobs_change_the_criterion():
+    """The knobs that switch off an anti-collapse mechanism (sinkhorn_iters=0, whitening=False,
+    coding_rate_weight=0) reach the loss; the collapse they allow is shown in chapters 04-05."""
+    for method, knob, off in (("swav", "sinkhorn_iters", 0), ("wmse", "whitening", False),
+                              ("simdino", "coding_rate_weight", 0.0)):
+        cfg = tiny(method).resolved()
+        torch.manual_seed(0)
+        model = build(cfg, 6).eval()
+        views, labels = views_for(cfg, n=48)  # W-MSE whitens: more samples than dimensions
+        on_loss = model.loss(views, labels)[0].item()
+        model.config = cfg.replace(**{knob: off})
+        off_loss = model.loss(views, labels)[0].item()
+        assert off_loss != pytest.approx(on_loss, rel=1e-4), (method, on_loss, off_loss)
+    cfg = tiny("wmse").resolved().replace(whitening=False)
+    model = build(cfg, 6).eval()
+    views, labels = views_for(cfg, n=48)
+    z1, z2 = (model.projector(model.backbone(v)) for v in views[:2])
+    plain = (F.normalize(z1, dim=1) - F.normalize(z2, dim=1)).pow(2).sum(1).mean()
+    torch.testing.assert_close(model.loss(views, labels)[0], plain, rtol=1e-5, atol=1e-5)
 
 
 def test_jigsaw_permutations_are_distinct_and_far_apart():

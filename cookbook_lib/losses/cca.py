@@ -91,10 +91,13 @@ def sinkhorn(scores: torch.Tensor, epsilon: float = 0.05, iters: int = 3) -> tor
     Q ∝ exp(scores / ε) (total mass 1), each iteration rescales the columns so that every
     prototype holds mass 1/K, then the rows so that every sample holds mass 1/N. Returns
     N·Q (N, K): each row sums to 1 (a code), each column to ≈ N/K (exactly as iters → ∞).
+    iters = 0 skips the equal partition: each row is the sample's own softmax(scores / ε).
     """
     s = scores.detach().float() / epsilon
     q = torch.exp(s - s.max())          # the shift cancels in the normalisations
     n, k = q.shape
+    if iters == 0:
+        return q / q.sum(dim=1, keepdim=True)
     q = q / q.sum()
     for _ in range(iters):
         q = q / (k * q.sum(dim=0, keepdim=True))

@@ -54,10 +54,12 @@ class WMSE(TwoViews):
     """W-MSE (Ermolov et al. 2021, "Whitening for Self-Supervised Representation Learning",
     arXiv 2007.06346): whiten each view's batch of embeddings, then the MSE of the
     l2-normalised positive pairs (`losses.wmse`). Whitening needs batch_size > embedding_dim
-    (the paper uses embedding_dim 64 and whitening groups of 128)."""
-
+    (the paper uses embedding_dim 64 and whitening groups of 128). `whitening=False` is the
+    negative control: the same MSE without whitening, which any constant embedding solves."""
 
     def criterion(self, z1, z2):
+        if not self.config.whitening:
+            return (F.normalize(z1.float(), dim=1) - F.normalize(z2.float(), dim=1)).pow(2).sum(1).mean()
         return losses.wmse(z1, z2)
 
 
@@ -67,7 +69,8 @@ class SwAV(Method):
 
     backbone → projector → l2-normalise → scores against `num_prototypes` learnable,
     l2-normalised prototypes. Codes q (Sinkhorn-Knopp equal partition, no gradient, ε =
-    `EPSILON`, `SINKHORN_ITERS`) of each large view are predicted from the softmax of the
+    `EPSILON`, `sinkhorn_iters`; 0 iterations is the negative control: each code is then the
+    sample's own sharpened softmax, with nothing to spread the batch over the prototypes) of each large view are predicted from the softmax of the
     other views' scores at `temperature` (swapped prediction; with no queue and two views
     this is `losses.swav`; the criterion is `losses.swav_views`). With `queue_size` > 0 the codes are computed over the batch
     together with a queue of past embeddings' scores, which evens the partition out when
@@ -75,7 +78,6 @@ class SwAV(Method):
     """
 
     EPSILON = 0.05
-    SINKHORN_ITERS = 3
 
     def __init__(self, config, num_classes: int):
         super().__init__(config, num_classes)
@@ -93,7 +95,7 @@ class SwAV(Method):
         scores = [gather(o[3]) for o in out]  # the global batch under torchrun (identity otherwise)
         proto = F.normalize(self.prototypes.weight, dim=-1).detach().float()
         queued = [q.items() @ proto.T for q in self.queues]
-        loss = losses.swav_views(scores, self.config.temperature, self.EPSILON, self.SINKHORN_ITERS, queued)
+        loss = losses.swav_views(scores, self.config.temperature, self.EPSILON, self.config.sinkhorn_iters, queued)
         for q, o in zip(self.queues, out):
             q.push(gather(o[2].detach().float()))
         return loss, out[0][0], out[0][1]

@@ -181,11 +181,11 @@ class SimDINO(TeacherStudent):
     EMA teacher are backbone → projector; the loss (`losses.simdino`) pulls the student's
     l2-normalised embedding of each view towards the teacher's of the other view and
     subtracts γ × the coding rate R_ε of the student's batch, which keeps the embeddings
-    spread out (ε = `CODING_EPS`, γ = `CODING_GAMMA`).
+    spread out (ε = `CODING_EPS`, γ = `coding_rate_weight`; γ = 0 is the negative control:
+    the alignment term alone, which the embeddings can satisfy by collapsing).
     """
 
     CODING_EPS = 0.5
-    CODING_GAMMA = 0.05
 
     def __init__(self, config, num_classes: int):
         super().__init__(config, num_classes)
@@ -197,7 +197,7 @@ class SimDINO(TeacherStudent):
                                [z for _, z in student])
         # gather: the coding rate is that of the global batch under torchrun
         loss = losses.simdino([gather(z) for _, z in student], [gather(t) for t in teacher],
-                              self.CODING_EPS, self.CODING_GAMMA)
+                              self.CODING_EPS, self.config.coding_rate_weight)
         return loss, student[0][0], student[0][1]
 
 
