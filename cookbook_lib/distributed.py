@@ -17,8 +17,11 @@ Why the averaging is exact: every collective's backward *sums* the incoming grad
 the processes. A loss computed on gathered embeddings is the same number L on every process,
 so the summed gradient reaching each process is N × ∂L; averaging the parameter gradients
 over the N processes removes that factor. A per-sample loss averaged over the local slice
-(BYOL) becomes, after averaging, the mean over the global batch. Dropping the sum in the
-backward (a plain all_gather) would lose the cross-process terms and scale gradients by 1/N —
+(BYOL) becomes, after averaging, the mean over the global batch. A plain all_gather, in which
+only a process's own rows keep their gradient, drops that sum: here, where every process
+computes the whole loss, the gradients shrink by about 1/N (a loss computed on the local
+rows only would lose the cross-process terms instead), and two processes leave the
+one-process trajectory (`tests/test_distributed.py` runs this negative control) —
 the classic traps (Chen et al. 2020, SimCLR, arXiv 2002.05709, §2 "global BN" and Appendix B.2
 on gathering negatives).
 
