@@ -150,7 +150,7 @@ class EvidencePanel(KnobPanel):
 
     def draw_slice(self) -> None:
         """`metric` against `self.axis` (other axes held): stored mean ± std, seeds as dots,
-        your runs of this panel as crosses, the current setting ringed."""
+        your runs of this panel as crosses, the current setting as a dotted vertical line."""
         grid, axis, here = self.ev.grid, self.axis, self.point()
         held = {a: v for a, v in here.items() if a != axis}
         xs = [v for v in grid.axes[axis] if self.ev.runs_at(**held, **{axis: v})]
@@ -163,13 +163,8 @@ class EvidencePanel(KnobPanel):
         fig, ax = plt.subplots(figsize=(6, 3.2), layout="constrained")
         plt.close(fig)
         if xs:
-            means = [self.ev.mean(self.metric, **held, **{axis: v}) for v in xs]
-            stds = [self.ev.std(self.metric, **held, **{axis: v}) for v in xs]
-            ax.errorbar([pos(v) for v in xs], means, yerr=stds, fmt="o-", color=STORED, capsize=4,
-                        label=f"stored: {len(grid.seeds)} seeds (mean ± std)")
-            for v in xs:
-                seeds = self.ev.values(self.metric, **held, **{axis: v})
-                ax.scatter([pos(v)] * len(seeds), seeds, s=12, color=STORED, alpha=0.5)
+            self.ev.plot(axis, self.metric, ax=ax, label=f"stored: {len(grid.seeds)} seeds (mean ± std)",
+                         color=STORED, pos=pos, **held)
         if mine:
             ax.scatter([pos(x) for x, _ in mine], [y for _, y in mine], marker="X", s=70, color="C1",
                        label="your runs", zorder=3)

@@ -179,22 +179,31 @@ class Evidence:
             rows.append(row)
         return Table(rows)
 
-    def plot(self, x: str, metric: str, ax=None, hue: str | None = None, label: str | None = None, **fixed):
+    def plot(self, x: str, metric: str, ax=None, hue: str | None = None, label: str | None = None,
+             color=None, pos=None, **fixed):
         """Mean ± std over the seeds of `metric` against axis `x` (one line per value of the
-        `hue` axis, other axes fixed by `fixed`); each seed is drawn as a faint dot."""
+        `hue` axis, other axes fixed by `fixed`); each seed is drawn as a faint dot. `pos` maps
+        a value of `x` to its position on the plot (default: the value itself when the axis is
+        numeric, else its index among the axis's values, labelled with the value)."""
         import matplotlib.pyplot as plt
         ax = ax or plt.gca()
+        values = self.grid.axes[x]
+        numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+        if pos is None:
+            pos = (lambda v: v) if numeric else values.index
+            if not numeric:
+                ax.set_xticks(range(len(values)), [str(v) for v in values])
         groups = self.grid.axes[hue] if hue else [None]
         for g in groups:
             where = {**fixed, **({hue: g} if hue else {})}
-            xs = [v for v in self.grid.axes[x] if self.runs_at(**where, **{x: v})]
+            xs = [v for v in values if self.runs_at(**where, **{x: v})]
             means = [self.mean(metric, **where, **{x: v}) for v in xs]
             stds = [self.std(metric, **where, **{x: v}) for v in xs]
             name = label or (f"{hue}={g}" if hue else f"stored, {len(self.grid.seeds)} seeds (mean ± std)")
-            line = ax.errorbar(xs, means, yerr=stds, fmt="o-", capsize=4, label=name)
+            line = ax.errorbar([pos(v) for v in xs], means, yerr=stds, fmt="o-", capsize=4, label=name, color=color)
             for v in xs:
                 seeds = self.values(metric, **where, **{x: v})
-                ax.scatter([v] * len(seeds), seeds, s=10, alpha=0.4, color=line[0].get_color())
+                ax.scatter([pos(v)] * len(seeds), seeds, s=10, alpha=0.4, color=line[0].get_color())
         ax.set(xlabel=x, ylabel=metric)
         return ax
 

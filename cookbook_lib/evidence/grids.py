@@ -92,6 +92,9 @@ GRIDS: dict[str, Grid] = {g.name: g for g in (
     Grid("10_projector.depth", _PROJECTOR, {"projector_depth": [0, 1, 2]}, measures=("linear_acc_z",),
          claim="what a projector does to the backbone's linear accuracy (§3.2; SimCLR's Fig. 8) and to its "
                "effective rank, against the embedding the loss sees (Jing et al. 2022)"),
+    Grid("10_projector.embedding_dim", _PROJECTOR, {"method": ["simclr", "vicreg"], "embedding_dim": [16, 128, 1024]},
+         claim="SimCLR and VICReg as the projector output grows (the paper's Fig. 11; Garrido et al. 2022): "
+               "VICReg is the more sensitive of the two, but moderate sizes work"),
     Grid("13_evaluation.temperature", _EVALUATION, {"temperature": [0.05, 0.1, 0.2, 0.5, 1.0, 2.0]},
          claim="label-free criteria (RankMe, α-ReQ) against the linear probe for choosing SimCLR's temperature "
                "(§3.7, Fig. 13), and the alignment / uniformity trade-off along τ (§2.2, Wang & Isola 2020)"),
