@@ -1,6 +1,7 @@
 """The command line: `python -m cookbook_lib train --method vicreg --json out.json`,
 `python -m cookbook_lib sweep --method simclr --grid projector_depth=0,1,2 --json out.json`,
-`python -m cookbook_lib lab` (pair the chapters' notebooks, open JupyterLab: `make lab` without make).
+`python -m cookbook_lib lab` (pair the chapters' notebooks, open JupyterLab: `make lab` without make),
+`python -m cookbook_lib download cifar10` (the only command that downloads anything).
 
 Every `RunConfig` knob is a flag (`--projector-depth 3`); booleans take true/false and knobs
 whose default is "the method's default" also take `auto`.
@@ -23,6 +24,7 @@ import math
 import signal
 import sys
 import threading
+from pathlib import Path
 
 from .config import RunConfig, did_you_mean, knob_info, knob_names
 
@@ -135,11 +137,16 @@ def main(argv=None) -> int:
     p_lab = sub.add_parser("lab", help="pair the notebooks and open JupyterLab on the quickstart (what `make lab` does)")
     p_lab.add_argument("--port", type=int, default=8888, help="JupyterLab's port (default 8888)")
     p_lab.add_argument("--dry-run", action="store_true", help="pair the notebooks and print the command, do not start it")
+    p_dl = sub.add_parser("download", help="fetch cifar10, cifar100 or stl10 into the data folder (nothing else ever downloads)")
+    p_dl.add_argument("dataset", metavar="DATASET", help="cifar10, cifar100 or stl10")
+    p_dl.add_argument("--root", default="", metavar="DIR",
+                      help="where to put it (default: COOKBOOK_DATA, the checkout's data/ or your cache folder)")
     args, unknown = parser.parse_known_args(argv)
     if unknown:
         flags = [f"--{n.replace('_', '-')}" for n in knob_names()] + ["--json", "--quiet", "--no-cache", "--checkpoint",
                                                                       "--checkpoint-every", "--grid", "--rerun-failed",
-                                                                      "--chapter", "--list", "--check", "--sample", "--shard", "--port", "--dry-run"]
+                                                                      "--chapter", "--list", "--check", "--sample", "--shard", "--port", "--dry-run",
+                                                                      "--root"]
         bad = next((u for u in unknown if u.startswith("-")), unknown[0]).split("=")[0]
         parser.error(f"unknown argument {bad!r}.{did_you_mean(bad, flags)} "
                      f"See python -m cookbook_lib {args.command} --help")
@@ -147,6 +154,14 @@ def main(argv=None) -> int:
     if args.command in ("notebooks", "lab"):
         from . import lab
         return lab.main(args.command, port=getattr(args, "port", 8888), dry_run=getattr(args, "dry_run", False))
+    if args.command == "download":
+        from .data import data_root
+        from .data.download import download
+        try:
+            download(args.dataset, Path(args.root).expanduser() if args.root else data_root())
+        except (ValueError, RuntimeError) as e:
+            raise SystemExit(f"error: {e}") from None
+        return 0
     if args.command == "sweep":
         return _sweep(args)
     if args.command == "evidence":

@@ -1,8 +1,9 @@
 """Datasets as uint8 tensors on the device: `load_dataset(name, ...) -> ImageData`.
 
 `shapes` and `digits` ship with the cookbook (rendered / bundled, no download). `cifar10`,
-`cifar100`, `stl10` and `imagefolder` read files you put under `data/` (or `COOKBOOK_DATA`,
-or `data_path`); nothing is ever downloaded.
+`cifar100`, `stl10` and `imagefolder` read files under the data root (`data_root()`) or
+`data_path`; nothing downloads unless asked (`python -m cookbook_lib download cifar10`,
+`data/download.py`).
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Datasets you already have on disk, read in their official formats. Nothing is ever downloaded.
+"""Datasets on disk, read in their official formats (`download.py` fetches CIFAR and STL-10 on request).
 
 `load(name, root, image_size)` returns `(train_x, train_y, test_x, test_y, class_names)` as CPU tensors:
 images uint8 (N, 3, S, S), labels long (N,).
@@ -16,6 +16,7 @@ import torch.nn.functional as F
 IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
 _WHERE = ("Put it under the data root (the checkout's data/ folder by default), or point the COOKBOOK_DATA "
           "environment variable or the data_path knob at the folder that holds it.")
+_DOWNLOADABLE = {"cifar-10-batches-py": "cifar10", "cifar-100-python": "cifar100", "stl10_binary": "stl10"}
 
 
 def resize_uint8(images: torch.Tensor, size: int) -> torch.Tensor:
@@ -32,8 +33,10 @@ def resize_uint8(images: torch.Tensor, size: int) -> torch.Tensor:
 
 
 def _missing(path: Path, layout: str, source: str) -> FileNotFoundError:
+    name = next((n for folder, n in _DOWNLOADABLE.items() if folder in Path(path).parts), None)
+    fetch = f"Download it with `python -m cookbook_lib download {name}` (into the data root). Or: " if name else ""
     return FileNotFoundError(f"expected {path} but it does not exist.\nLayout expected:\n{layout}\n"
-                             f"Source: {source}.\n{_WHERE}")
+                             f"Source: {source}.\n{fetch}{_WHERE}")
 
 
 def _unpickle(path: Path, layout: str, source: str) -> dict:
