@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,13 +102,27 @@ class ImageData:
 
 
 def data_root() -> Path:
-    """`COOKBOOK_DATA` if set, else the checkout's `data/` folder, whatever the current folder."""
+    """Where datasets and cached runs live, whatever the current folder: `COOKBOOK_DATA` if
+    set; else, when the library runs from a checkout, its `data/` folder; else (an installed
+    package) the user's cache folder (`user_cache_dir`). Never inside site-packages."""
     if os.environ.get("COOKBOOK_DATA"):
         return Path(os.environ["COOKBOOK_DATA"]).expanduser()
     checkout = Path(__file__).resolve().parents[2]
-    if (checkout / "pyproject.toml").exists():
+    if (checkout / "pyproject.toml").exists() and (checkout / "cookbook_lib").is_dir():
         return checkout / "data"
-    return Path.home() / ".cache" / "ssl_cookbook"
+    return user_cache_dir()
+
+
+def user_cache_dir(platform: str = sys.platform, env=os.environ) -> Path:
+    """The platform's per-user cache folder for the cookbook: ~/Library/Caches/ssl_cookbook on
+    macOS, %LOCALAPPDATA%\\ssl_cookbook\\Cache on Windows, $XDG_CACHE_HOME/ssl_cookbook (default
+    ~/.cache/ssl_cookbook) elsewhere."""
+    home = Path(env.get("HOME") or env.get("USERPROFILE") or Path.home())
+    if platform == "darwin":
+        return home / "Library" / "Caches" / "ssl_cookbook"
+    if platform.startswith("win"):
+        return Path(env.get("LOCALAPPDATA") or home / "AppData" / "Local") / "ssl_cookbook" / "Cache"
+    return Path(env.get("XDG_CACHE_HOME") or home / ".cache") / "ssl_cookbook"
 
 
 def _digits(image_size: int):
