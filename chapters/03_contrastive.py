@@ -422,7 +422,7 @@ for r in RULES:
 #   batch 64 for every seed: where NT-Xent's positive weighs most in its denominator, dropping
 #   it keeps the push on the negatives alive. A more spread embedding need not be a better
 #   representation (compare the two panels, and chapter 13).
-
+#
 # ## Exercises
 # 1. Set `TEMPERATURES = (0.02, 0.05, 0.1, 0.2, 0.5, 1.0)` in full mode. Where is the linear
 #    probe best? Is it at the best alignment, the best uniformity, or in between?

@@ -133,7 +133,13 @@ def main(argv=None) -> int:
     p_ev.add_argument("--shard", default="0/1", metavar="K/N",
                       help="train every N-th missing run from the K-th (N processes share the grids: 0/2 and 1/2)")
     p_ev.add_argument("--quiet", action="store_true", help="no progress bars")
-    sub.add_parser("notebooks", help="pair every chapter's .py with its .ipynb (what `make notebooks` does)")
+    p_nb = sub.add_parser("notebooks", help="pair every chapter's .py with its .ipynb (what `make notebooks` does)")
+    p_nb.add_argument("--standalone", default="", metavar="DIR",
+                      help="instead, write notebooks for Colab / hosted Jupyter into DIR, each with a first cell "
+                           "that installs the library when it is missing")
+    p_nb.add_argument("--install", default="", metavar="PIP_ARGS",
+                      help="what that cell gives pip (default: the package's repository at this version), "
+                           "e.g. 'git+https://<host>/<owner>/<repo>@v0.1.0' or a local checkout's path")
     p_lab = sub.add_parser("lab", help="pair the notebooks and open JupyterLab on the quickstart (what `make lab` does)")
     p_lab.add_argument("--port", type=int, default=8888, help="JupyterLab's port (default 8888)")
     p_lab.add_argument("--dry-run", action="store_true", help="pair the notebooks and print the command, do not start it")
@@ -146,14 +152,15 @@ def main(argv=None) -> int:
         flags = [f"--{n.replace('_', '-')}" for n in knob_names()] + ["--json", "--quiet", "--no-cache", "--checkpoint",
                                                                       "--checkpoint-every", "--grid", "--rerun-failed",
                                                                       "--chapter", "--list", "--check", "--sample", "--shard", "--port", "--dry-run",
-                                                                      "--root"]
+                                                                      "--root", "--standalone", "--install"]
         bad = next((u for u in unknown if u.startswith("-")), unknown[0]).split("=")[0]
         parser.error(f"unknown argument {bad!r}.{did_you_mean(bad, flags)} "
                      f"See python -m cookbook_lib {args.command} --help")
 
     if args.command in ("notebooks", "lab"):
         from . import lab
-        return lab.main(args.command, port=getattr(args, "port", 8888), dry_run=getattr(args, "dry_run", False))
+        return lab.main(args.command, port=getattr(args, "port", 8888), dry_run=getattr(args, "dry_run", False),
+                        standalone=getattr(args, "standalone", ""), install=getattr(args, "install", ""))
     if args.command == "download":
         from .data import data_root
         from .data.download import download
