@@ -6,7 +6,7 @@ CHAPTERS := $(wildcard chapters/[0-9][0-9]_*.py)
 NOTEBOOKS := $(CHAPTERS:.py=.ipynb)
 PORT   ?= 8888
 
-.PHONY: setup notebooks lab test test-lib test-chapters benchmarks clean
+.PHONY: setup notebooks lab test test-lib test-chapters book benchmarks clean
 
 setup: $(STAMP)
 
@@ -38,11 +38,13 @@ TEST_JOBS ?= 4
 CHAPTER_ORDER := 12 08 15 03 01 06 11 04 13 09 02 07 00 10 14 05
 ORDERED := $(foreach n,$(CHAPTER_ORDER),$(filter chapters/$(n)_%,$(NOTEBOOKS)))
 ORDERED += $(filter-out $(ORDERED),$(NOTEBOOKS))
+# TEST_RUNS=DIR keeps the run cache there (CI then builds the book from it without training).
+TEST_RUNS ?=
 test: notebooks
-	runs=$$(mktemp -d) && COOKBOOK_QUICK=1 COOKBOOK_RUNS=$$runs OMP_NUM_THREADS=1 \
+	runs=$${TEST_RUNS:-$$(mktemp -d)} && mkdir -p $$runs && COOKBOOK_QUICK=1 COOKBOOK_RUNS=$$runs OMP_NUM_THREADS=1 \
 	  $(PY) -m pytest $(ORDERED) tests --nbval-lax -p no:cacheprovider --durations=15 \
 	  -n auto --maxprocesses $(TEST_JOBS) --dist loadfile; \
-	  status=$$?; rm -rf $$runs; exit $$status
+	  status=$$?; [ -n "$(TEST_RUNS)" ] || rm -rf $$runs; exit $$status
 
 test-lib: $(STAMP)
 	MPLBACKEND=Agg $(PY) -m pytest tests -p no:cacheprovider
@@ -50,10 +52,16 @@ test-lib: $(STAMP)
 test-chapters: notebooks
 	COOKBOOK_QUICK=1 $(PY) -m pytest $(NOTEBOOKS) --nbval-lax -p no:cacheprovider
 
+# The static website in build/book/ (open build/book/index.html): every chapter executed in quick
+# mode (reusing the run cache in BOOK_RUNS), the landing page and the claims table (book/build.py).
+BOOK_RUNS ?= build/runs
+book: $(STAMP)
+	$(PY) book/build.py --runs $(BOOK_RUNS)
+
 benchmarks: $(STAMP)
 	$(PY) benchmarks/loop_efficiency.py
 	$(PY) benchmarks/augment_speed.py
 	$(PY) benchmarks/calibrate_shapes.py
 
 clean:
-	rm -rf $(VENV) chapters/*.ipynb .pytest_cache
+	rm -rf $(VENV) chapters/*.ipynb .pytest_cache build

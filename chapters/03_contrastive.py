@@ -31,7 +31,7 @@
 # 4. shrink the batch and compare NT-Xent with DCL, the loss built for small batches.
 #
 # Paper: *A Cookbook of Self-Supervised Learning* (Balestriero et al. 2023, arXiv 2304.12210),
-# §2.2 (the deep metric learning family) and §3.3 (temperature, batch size).
+# §2.2 (the deep metric learning family and its temperature) and §3.5 (batch size).
 
 # %% [markdown]
 # ## Setup
@@ -440,5 +440,5 @@ for r in RULES:
 # the whole batch for NT-Xent, a queue for MoCo), whether the positive sits in the
 # denominator (NT-Xent yes, DCL no) and where the positive comes from (the other view, or a
 # neighbour for NNCLR). The temperature trades alignment for uniformity, and the batch size
-# decides how many negatives there are. Paper: §2.2 (and §3.3) of *A Cookbook of
+# decides how many negatives there are. Paper: §2.2 (and §3.5, batch size) of *A Cookbook of
 # Self-Supervised Learning* (Balestriero et al., 2023).

@@ -82,6 +82,9 @@ GRIDS: dict[str, Grid] = {g.name: g for g in (
     Grid("09_augmentation.multicrop", dict(_AUG, method="swav", jitter_strength=1.0, jitter_prob=0.8, grayscale_prob=0.2,
                                            small_crop_size=16), {"num_small_crops": [0, 2]},
          claim="SwAV with two extra 16-pixel views against two views alone, at the same steps (multi-crop, §2.4)"),
+    Grid("09_augmentation.crop", _AUG, {"crop_min_scale": [0.08, 0.25, 0.5, 0.9]},
+         claim="invariance to views that are too different hurts: accuracy against the smallest crop kept is an "
+               "inverted U (the paper's §3.1; Tian et al. 2020, 'What makes for good views')"),
     Grid("09_augmentation.full", dict(_AUG, jitter_strength=1.0, jitter_prob=0.8), {"grayscale_prob": [0.2]},
          measures=_FACTORS, claim="SimCLR's full colour recipe: strong jitter and grayscale 0.2"),
     Grid("08_pretraining_data.digits", dict(_DATA, dataset="digits"), {"steps": [500]}, measures=("linear_acc_shapes",),
@@ -95,6 +98,9 @@ GRIDS: dict[str, Grid] = {g.name: g for g in (
     Grid("10_projector.embedding_dim", _PROJECTOR, {"method": ["simclr", "vicreg"], "embedding_dim": [16, 128, 1024]},
          claim="SimCLR and VICReg as the projector output grows (the paper's Fig. 11; Garrido et al. 2022): "
                "VICReg is the more sensitive of the two, but moderate sizes work"),
+    Grid("10_projector.representation_dim", _PROJECTOR, {"representation_dim": [64, 256, 1024]},
+         claim="a wider backbone output (representation_dim) gives a better representation, with the projector "
+               "fixed (the paper's Fig. 12)"),
     Grid("13_evaluation.temperature", _EVALUATION, {"temperature": [0.05, 0.1, 0.2, 0.5, 1.0, 2.0]},
          claim="label-free criteria (RankMe, α-ReQ) against the linear probe for choosing SimCLR's temperature "
                "(§3.7, Fig. 13), and the alignment / uniformity trade-off along τ (§2.2, Wang & Isola 2020)"),
