@@ -169,6 +169,18 @@ suppress_warnings = ["mystnb.unknown_mime_type", "myst.header"]
 '''
 
 
+def prune_mathjax(folder: Path) -> None:
+    """Keep the one MathJax bundle the pages load (tex-chtml.js, what `mathjax_path` names)
+    and the fonts and extensions it fetches; drop the other bundles and the speech-rule
+    engine (about two thirds of its 24 MB)."""
+    if not (folder / "tex-chtml.js").exists():
+        return
+    for p in folder.glob("*.js"):
+        if p.name != "tex-chtml.js":
+            p.unlink()
+    shutil.rmtree(folder / "sre", ignore_errors=True)
+
+
 def build(runs: Path, jobs: int = 2, only: list[str] | None = None, log=print) -> Path:
     todo = [c for c in chapters() if not only or c.stem[:2] in only]
     runs.mkdir(parents=True, exist_ok=True)
@@ -190,6 +202,7 @@ def build(runs: Path, jobs: int = 2, only: list[str] | None = None, log=print) -
                           capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"error: sphinx-build failed:\n{done.stderr[-4000:]}")
+    prune_mathjax(OUT / "_static" / "mathjax")
     size = sum(p.stat().st_size for p in OUT.rglob("*") if p.is_file()) / 2**20
     log(f"book: {OUT / 'index.html'} ({len(stems)} chapters, {size:.0f} MiB, {time.time() - start:.0f} s)")
     return OUT
