@@ -207,3 +207,22 @@ def test_the_measures_of_one_run_share_one_embedding_pass(shapes16_small, monkey
     for m in ("shape_probe_h", "colour_probe_z", "linear_acc_full", "knn_acc_full", "labelled1_linear_acc"):
         evidence.MEASURES[m](run, shapes16_small, shapes16_small)
     assert calls == [len(shapes16_small.train_images), len(shapes16_small.test_images)]
+
+
+def test_the_prototype_measures_read_swavs_assignments():
+    import torch
+
+    from cookbook_lib import RunConfig, untrained
+    from cookbook_lib.data import load_dataset
+    from cookbook_lib.evidence.measures import MEASURES
+
+    data = load_dataset("shapes", 16, "cpu").head(240, 60)
+    run = untrained(RunConfig(method="swav", num_prototypes=4, image_size=16, device="cpu"), data)
+    with torch.no_grad():  # four identical prototypes: every image goes to the first (argmax takes the first tie)
+        run.model.prototypes.weight.copy_(run.model.prototypes.weight[:1].expand(4, -1))
+    assert MEASURES["prototype_balance"](run, data, data) == 0.0
+    assert MEASURES["prototypes_of_majority"](run, data, data) == 0.25  # one prototype of four, the common class's
+    z = run.embed(data.train_images[:4])[1]
+    with torch.no_grad():  # each prototype the embedding of one image: at least four images, one per prototype
+        run.model.prototypes.weight.copy_(z)
+    assert 0.0 < MEASURES["prototype_balance"](run, data, data) <= 1.0

@@ -75,6 +75,12 @@ GRIDS: dict[str, Grid] = {g.name: g for g in (
          subset_args={"size": 2048}, measures=("linear_acc_full", "knn_acc_full"),
          claim="SimCLR pretrained on a long-tailed 2,048-image draw of shapes, probed with balanced labels (_full) "
                "and with the draw's own labels (linear_acc) (§2.7; Liu et al. 2021)"),
+    Grid("08_pretraining_data.swav_prior", dict(_DATA, dataset="shapes", method="swav", num_prototypes=6),
+         {"ratio": [1, 200]}, subset="long_tailed", subset_args={"size": 2048},
+         measures=("linear_acc_full", "prototype_balance", "prototypes_of_majority"),
+         claim="SwAV with as many prototypes as classes on a long-tailed draw: the equal partition keeps every "
+               "prototype in use, so the common class is split over several and the rare ones lumped (§3.3; "
+               "Assran et al. 2022)"),
     Grid("09_augmentation.no_jitter", dict(_AUG, jitter_prob=0.0), {"grayscale_prob": [0.0, 0.5]},
          measures=_FACTORS,
          claim="crop only (grayscale 0) and the budget recipe crop + grayscale (0.5): what h and z keep of each "

@@ -70,6 +70,40 @@ def _fine_tune(steps: int):
     return measure
 
 
+def _assignments(run, data):
+    """Each training image of `data` (what the run trained on) assigned to its nearest SwAV
+    prototype (argmax of the scores of its l2-normalised embedding z), and the count K."""
+    import torch
+    import torch.nn.functional as F
+    z = _embedded(run, data)[0][1].float()
+    protos = F.normalize(run.model.prototypes.weight.detach().float().to(z.device), dim=1)
+    return (F.normalize(z, dim=1) @ protos.T).argmax(1), protos.shape[0]
+
+
+def _prototype_balance(run, data, full) -> float:
+    """How evenly the training images spread over SwAV's prototypes: the entropy of the
+    assignment histogram over log K (1 = every prototype used equally, 0 = one takes all).
+    The uniform prior of Sinkhorn's equal partition pushes it to 1 whatever the classes do."""
+    import math
+    import torch
+    assign, k = _assignments(run, data)
+    p = torch.bincount(assign, minlength=k).float() / len(assign)
+    p = p[p > 0]
+    return float(-(p * p.log()).sum()) / math.log(k)
+
+
+def _prototypes_of_majority(run, data, full) -> float:
+    """The fraction of SwAV's prototypes whose images are mostly of the training set's most
+    common class: 1/K-ish on balanced data; more when equal-sized clusters split a dominant
+    class (and lump the rare ones together)."""
+    import torch
+    assign, k = _assignments(run, data)
+    labels = data.train_labels.to(assign.device)
+    common = int(torch.bincount(labels).argmax())
+    used = [c for c in range(k) if (assign == c).any()]
+    return sum(int(torch.bincount(labels[assign == c]).argmax()) == common for c in used) / k
+
+
 # measures a grid can ask for: name -> fn(trained run, the data it trained on, the grid's full data) -> number
 MEASURES = {
     "linear_acc_z": lambda run, data, full: _probe(run, data, output=1),   # the embedding z the loss sees
@@ -78,6 +112,8 @@ MEASURES = {
     "linear_acc_shapes": _on_dataset("shapes"),
     **{f"labelled{k}_linear_acc": _few_labels(k) for k in (1, 5, 20, 100)},
     "fine_tune300_acc": _fine_tune(300),
+    "prototype_balance": _prototype_balance,
+    "prototypes_of_majority": _prototypes_of_majority,
     **{f"{f}_probe_{out}": _factor(f, i) for f in ("shape", "colour", "background", "size", "position")
        for i, out in enumerate("hz")},
 }
