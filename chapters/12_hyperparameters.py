@@ -347,8 +347,10 @@ fig
 # changes nothing the loss sees. So weight decay cannot change *which* network is best; it
 # only shrinks the weights, and a smaller weight turns the same step into a larger change of
 # direction: an effective learning rate that grows as the norm falls. Without decay the
-# norms slowly grow and learning slows down; over hundreds of epochs this adds up (Tian, Chen
-# and Ganguli 2021 give the analysis), over 50 steps it does not. The cell measures both
+# norms slowly grow and learning slows down; over hundreds of epochs this adds up, over 50
+# steps it does not. (This effective-learning-rate argument is van Laarhoven 2017, arXiv
+# 1706.05350, and Li & Arora 2020, arXiv 1910.07454; Tian, Chen and Ganguli 2021 study what
+# weight decay does to BYOL's and SimSiam's dynamics in particular.) The cell measures both
 # facts: how much the decay shrank the backbone's weights, and that halving every
 # convolution of the trained backbone leaves its training-mode embedding unchanged. Instant.
 
