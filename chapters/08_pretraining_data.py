@@ -324,9 +324,8 @@ assert abs(panel.points[100, "simclr"] - balanced[100, SEED]) < 1e-6
 #    does it set in only past some ratio?
 # 2. The uniform prior: pretrain `swav` at ratio 1 and ratio 100 in the panel. Then repeat
 #    with `BASE.replace(method="swav", num_prototypes=6)`, as many prototypes as classes.
-#    Which setting does the long tail hurt more? (Our single 300-step try with 256 prototypes
-#    gave 0.342 balanced and 0.343 long-tailed: with many prototypes, equal-sized clusters
-#    can still tile a long tail.)
+#    Which setting does the long tail hurt more? (With many more prototypes than classes,
+#    equal-sized clusters can still tile a long tail; compare the stored runs above.)
 # 3. Keep ratio 1 and shrink `SUBSET_SIZE` to 512: is having fewer images worse than having
 #    an imbalanced mix of many?
 # 4. Pretrain on `shapes` and probe on `digits` at `image_size=32` with more steps. Does the

@@ -95,6 +95,8 @@ class RunConfig:
     predictor_width: int = knob(512, "hidden width of the predictor", range=(8, 8192), log=True, slider=(8, 4096), pow2=True)
     predictor_lr_mult: float | None = knob(None, "the predictor learns at lr × this (a fast predictor can stand in for the EMA teacher, §3.4); None = the method's recipe (BYOL 10, others 1)", range=(0.01, 100.0), log=True,
                        hint='a faster predictor (e.g. 10) can stand in for a slow teacher (Cookbook §3.4)')
+    predictor_lr_schedule: str = knob("cosine", "the predictor's lr over training: the same warmup and cosine decay as every other weight, or constant after the warmup (SimSiam's finding: a predictor whose lr does not decay)",
+                       choices=("cosine", "constant"), hint="keep the predictor's lr constant (SimSiam, Chen & He 2020, §4.3)")
     direct_predictor: bool = knob(False, "byol, simsiam: DirectPred (Tian, Chen & Ganguli 2021, arXiv 2102.06810): a linear predictor set from the eigendecomposition of a running correlation of the embeddings, not learned (predictor_width and predictor_lr_mult are unused; predictor_depth must be ≥ 1)")
     # DINO
     dino_center: bool = knob(True, "DINO: centre the teacher's logits (subtract an EMA of their batch mean) before sharpening",

@@ -47,27 +47,29 @@ def param_groups(named_params, weight_decay: float, lr: float, lr_mult: dict | N
 
     Parameters with `requires_grad=False` (EMA teachers) are left out. lr_mult maps a name
     prefix to an lr multiplier (e.g. {"predictor.": 10.0} for `predictor_lr_mult`): the
-    parameters it matches get their own pair of groups at lr × multiplier, after the first
-    two groups (which always hold the parameters at the base lr).
+    parameters it matches get their own pair of groups at lr × multiplier (even at × 1, so
+    that their schedule can differ), after the first two groups (which always hold the other
+    parameters, at the base lr). Each group names its prefix ('' for the first two).
     """
-    groups = {}  # (multiplier, is bias/norm) -> params
+    groups = {}  # (prefix, multiplier, is bias/norm) -> params
     for name, p in named_params:
         if p.requires_grad:
-            mult = next((m for prefix, m in (lr_mult or {}).items() if name.startswith(prefix)), 1.0)
-            groups.setdefault((mult, p.ndim <= 1), []).append(p)
-    keys = [(1.0, False), (1.0, True)] + sorted(k for k in groups if k[0] != 1.0)
-    return [dict(params=groups.get(k, []), weight_decay=0.0 if k[1] else weight_decay, lr=lr * k[0],
-                 lars_exclude=k[1]) for k in keys]
+            prefix, mult = next(((pre, m) for pre, m in (lr_mult or {}).items() if name.startswith(pre)), ("", 1.0))
+            groups.setdefault((prefix, mult, p.ndim <= 1), []).append(p)
+    keys = [("", 1.0, False), ("", 1.0, True)] + sorted(k for k in groups if k[0])
+    return [dict(params=groups.get(k, []), weight_decay=0.0 if k[2] else weight_decay, lr=lr * k[1],
+                 lars_exclude=k[2], prefix=k[0]) for k in keys]
 
 
 def make_optimizer(name: str, groups, lr: float):
     if name == "sgd":
-        return torch.optim.SGD([{k: v for k, v in g.items() if k != "lars_exclude"} for g in groups],
+        return torch.optim.SGD([{k: v for k, v in g.items() if k not in ("lars_exclude", "prefix")} for g in groups],
                                lr=lr, momentum=0.9)
     if name == "lars":
         return LARS(groups, lr=lr)
     if name == "adamw":
-        return torch.optim.AdamW([{k: v for k, v in g.items() if k != "lars_exclude"} for g in groups], lr=lr)
+        return torch.optim.AdamW([{k: v for k, v in g.items() if k not in ("lars_exclude", "prefix")} for g in groups],
+                                 lr=lr)
     raise ValueError(f"unknown optimizer {name!r}: choose sgd, lars or adamw")
 
 
@@ -78,3 +80,9 @@ def warmup_cosine(step: int, total: int, warmup: float) -> float:
         return (step + 1) / w
     progress = (step - w) / max(1, total - w)
     return 0.5 * (1 + math.cos(math.pi * min(progress, 1.0)))
+
+
+def warmup_constant(step: int, total: int, warmup: float) -> float:
+    """lr multiplier: the same linear warmup as `warmup_cosine`, then constant at 1 (no decay)."""
+    w = int(total * warmup)
+    return (step + 1) / w if step < w else 1.0

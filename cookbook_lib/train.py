@@ -33,9 +33,10 @@ from tqdm.auto import tqdm
 
 from . import augment, distributed, evaluate, methods, metrics
 from .config import RunConfig
+from .methods import catalog
 from .data import ImageData, load_dataset
 from .device import autocast, generator, pick_device, seed_everything, uses_channels_last
-from .optim import make_optimizer, param_groups, warmup_cosine
+from .optim import make_optimizer, param_groups, warmup_constant, warmup_cosine
 from .runs import Run, atomic_save
 
 PROBE_BATCH = 512  # held-out clean images the online probe is scored on at each log step
@@ -128,8 +129,12 @@ def train(config: RunConfig, progress: bool = True, callback=None, data: ImageDa
     if channels_last:
         model = model.to(memory_format=torch.channels_last)
     lr = cfg.lr_at_batch()
-    opt = make_optimizer(cfg.optimizer, param_groups(model.named_parameters(), cfg.weight_decay, lr, model.lr_mults()), lr)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: warmup_cosine(step, cfg.steps, cfg.warmup))
+    groups = param_groups(model.named_parameters(), cfg.weight_decay, lr, model.lr_mults())
+    opt = make_optimizer(cfg.optimizer, groups, lr)
+    constant = cfg.predictor_lr_schedule == "constant" and catalog.reads(cfg.method, "predictor_lr_schedule")
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, [  # every group warms up; a constant predictor lr does not decay
+        (lambda step: warmup_constant(step, cfg.steps, cfg.warmup)) if constant and g["prefix"] == "predictor."
+        else (lambda step: warmup_cosine(step, cfg.steps, cfg.warmup)) for g in groups])
     g = generator(device, cfg.seed)
     model.rng = g  # the pretext tasks draw rotations, tiles and masks from the run's generator
     loop = _Loop(cfg, device, data, model, probe, opt, torch.optim.AdamW(probe.parameters(), lr=3e-3, weight_decay=1e-4),

@@ -75,6 +75,24 @@ def test_predictor_lr_mult_gets_its_own_param_group():
     assert sum(len(gr["params"]) for gr in groups) == sum(p.requires_grad for p in model.parameters())
 
 
+def test_a_constant_predictor_lr_does_not_decay_and_the_rest_does():
+    from cookbook_lib.optim import warmup_constant, warmup_cosine
+    assert warmup_constant(0, 20, 0.1) == warmup_cosine(0, 20, 0.1) == 0.5  # the same warmup
+    assert warmup_constant(19, 20, 0.1) == 1.0 and warmup_cosine(19, 20, 0.1) < 0.05
+    model = build(tiny("simsiam").resolved(), 6)  # at predictor_lr_mult 1 the predictor still has its own groups
+    groups = param_groups(model.named_parameters(), 1e-4, 0.5, model.lr_mults())
+    pred = {id(p) for p in model.predictor.parameters()}
+    assert {id(p) for g in groups if g["prefix"] == "predictor." for p in g["params"]} == pred
+    # the schedule reaches training (the runs differ) and is part of the run only where there is a predictor
+    a, b = (train(tiny("simsiam", steps=20, log_every=20, predictor_lr_schedule=s), progress=False)
+            for s in ("cosine", "constant"))
+    assert a.history[-1]["loss"] != b.history[-1]["loss"]
+    cfg = tiny("simsiam").resolved()
+    assert cfg.replace(predictor_lr_schedule="constant").cache_key() != cfg.cache_key()
+    simclr = tiny("simclr").resolved()
+    assert simclr.replace(predictor_lr_schedule="constant").cache_key() == simclr.cache_key()
+
+
 # ---------------------------------------------------------------- EMA and teachers
 def test_ema_update_moves_the_teacher_by_exactly_one_minus_m():
     torch.manual_seed(0)

@@ -23,7 +23,7 @@ COMMON = ("method", "dataset", "data_path", "image_size", "backbone", "represent
 PROJECTOR = ("projector_depth", "projector_width", "projector_bn", "embedding_dim")
 MULTI_CROP = ("num_small_crops", "small_crop_size")
 TEACHER = ("ema_momentum", "ema_schedule", "stop_gradient")
-PREDICTOR = ("predictor_depth", "predictor_width", "predictor_lr_mult")
+PREDICTOR = ("predictor_depth", "predictor_width", "predictor_lr_mult", "predictor_lr_schedule")
 FAMILIES = {
     "contrastive": "contrastive (§2.2): pull two views together, push other images apart",
     "distillation": "self-distillation (§2.3): predict a teacher's output; asymmetry prevents collapse",
