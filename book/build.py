@@ -125,7 +125,9 @@ The pages of this book are the chapters executed in quick mode: read them here, 
 them to turn the knobs. From a clone of the repository:
 
 ```bash
-make lab        # or, without make:  python -m pip install -r requirements.txt -e .  &&  python -m cookbook_lib lab
+make lab                                          # set up .venv and open JupyterLab on the quickstart
+python -m pip install -r requirements.txt -e .    # or, without make: install ...
+python -m cookbook_lib lab                        # ... and open JupyterLab
 ```
 
 In Colab or another hosted Jupyter, make notebooks that install the library themselves with
