@@ -286,8 +286,57 @@ plots.bars(by_class, ylabel="accuracy on that class (test)",
 # that SimCLR's negatives and VICReg's variance and covariance terms carry the same uniform
 # prior implicitly. So section 2's SimCLR runs are already a test of it: on balanced data the
 # prior prevents collapse; on a long tail it pushes the encoder to cut the common classes into
-# several clusters and lump the rare ones together. Exercise 2 repeats the test with
-# `method="swav"`, where the prior is explicit, and few prototypes.
+# several clusters and lump the rare ones together.
+#
+# SwAV makes the prior explicit, so its clusters can be looked at directly. Below, SwAV with
+# as many prototypes as classes ($K = 6$) pretrains on the balanced draw and on the 200:1
+# long tail (2,048 images, 500 steps, seeds 0-2, stored with the library: `python -m
+# cookbook_lib evidence --grid 08_pretraining_data.swav_prior`). Each training image is
+# assigned to its nearest prototype; we measure how evenly the prototypes are used (the
+# entropy of the assignment histogram over $\log K$: 1 = equal use), against how evenly the
+# *classes* are spread in the same draw, and how many prototypes are mostly made of the
+# draw's most common class.
+
+# %%
+prior = evidence.load("08_pretraining_data.swav_prior")
+
+
+def class_balance(labels: torch.Tensor) -> float:
+    """Entropy of the class histogram over log(number of classes): 1 = balanced."""
+    p = torch.bincount(labels).float() / len(labels)
+    p = p[p > 0]
+    return float(-(p * p.log()).sum() / np.log(data["shapes"].num_classes))
+
+
+classes = {r: [class_balance(prior.grid.run_data(data["shapes"], {"ratio": r}, s).train_labels.cpu())
+               for s in prior.grid.seeds] for r in prior.grid.axes["ratio"]}
+display(Table({"ratio": r, "class balance of the draw": float(np.mean(classes[r])),
+               "prototype balance": prior.mean("prototype_balance", ratio=r),
+               "prototypes mostly of the common class": prior.mean("prototypes_of_majority", ratio=r),
+               "balanced linear probe": prior.mean("linear_acc_full", ratio=r)} for r in prior.grid.axes["ratio"]))
+K = prior.grid.base["num_prototypes"]
+print(f"long tail, per seed: prototypes mostly of the common class "
+      f"{', '.join(f'{K * v:.0f}/{K}' for v in prior.values('prototypes_of_majority', ratio=200))} "
+      f"(balanced draw: {', '.join(f'{K * v:.0f}/{K}' for v in prior.values('prototypes_of_majority', ratio=1))})")
+
+# %%
+# Asserted on the stored seeds (both modes): on the long tail the prototypes stay evenly used
+# although the classes are not, and the common class takes more prototypes than on balanced
+# data, for every seed.
+for s, balance, cls in zip(prior.grid.seeds, prior.values("prototype_balance", ratio=200), classes[200]):
+    assert balance > cls + 0.2, (s, balance, cls)
+assert min(prior.values("prototypes_of_majority", ratio=200)) > max(prior.values("prototypes_of_majority", ratio=1))
+
+# %% [markdown]
+# **What to notice**
+# - On the long tail the prototypes are used almost as evenly as on balanced data, far more
+#   evenly than the classes they should stand for: Sinkhorn's equal partition holds whatever
+#   the data does.
+# - To keep them equal, SwAV hands the common class (circles) most or all of the prototypes
+#   and leaves the rare classes without a cluster of their own: the uniform prior at work.
+# - The balanced linear probe does not pay for it here: the backbone still separates the
+#   classes linearly, although its clusters do not. A method that *reads* its clusters
+#   (k-means-style labels, a prototype classifier) would.
 
 # %% [markdown]
 # ## 3. Your turn: the imbalance-ratio knob
