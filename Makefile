@@ -41,7 +41,7 @@ ORDERED += $(filter-out $(ORDERED),$(NOTEBOOKS))
 # TEST_RUNS=DIR keeps the run cache there (CI then builds the book from it without training).
 TEST_RUNS ?=
 test: notebooks
-	runs=$${TEST_RUNS:-$$(mktemp -d)} && mkdir -p $$runs && COOKBOOK_QUICK=1 COOKBOOK_RUNS=$$runs OMP_NUM_THREADS=1 \
+	runs=$(if $(TEST_RUNS),$(abspath $(TEST_RUNS)),$$(mktemp -d)) && mkdir -p $$runs && COOKBOOK_QUICK=1 COOKBOOK_RUNS=$$runs OMP_NUM_THREADS=1 \
 	  $(PY) -m pytest $(ORDERED) tests --nbval-lax -p no:cacheprovider --durations=15 \
 	  -n auto --maxprocesses $(TEST_JOBS) --dist loadfile; \
 	  status=$$?; [ -n "$(TEST_RUNS)" ] || rm -rf $$runs; exit $$status

@@ -88,7 +88,7 @@ GRIDS: dict[str, Grid] = {g.name: g for g in (
     Grid("09_augmentation.multicrop", dict(_AUG, method="swav", jitter_strength=1.0, jitter_prob=0.8, grayscale_prob=0.2,
                                            small_crop_size=16), {"num_small_crops": [0, 2]},
          claim="SwAV with two extra 16-pixel views against two views alone, at the same steps (multi-crop, §2.4)"),
-    Grid("09_augmentation.crop", _AUG, {"crop_min_scale": [0.08, 0.25, 0.5, 0.9]},
+    Grid("09_augmentation.crop", _AUG, {"crop_min_scale": [0.08, 0.25, 0.5, 0.9, 1.0]},
          claim="invariance to views that are too different hurts: accuracy against the smallest crop kept is an "
                "inverted U (the paper's §3.1; Tian et al. 2020, 'What makes for good views')"),
     Grid("09_augmentation.full", dict(_AUG, jitter_strength=1.0, jitter_prob=0.8), {"grayscale_prob": [0.2]},
