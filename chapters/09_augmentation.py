@@ -382,11 +382,13 @@ assert all(m < t for m, t in zip(multi, two)), (multi, two)
 # %%
 crops = evidence.load("09_augmentation.crop")
 scales = crops.grid.axes["crop_min_scale"]
+random_init = evidence.load("12_hyperparameters.random_init")
 fig, ax = plt.subplots(1, 2, figsize=(10, 3.6))
 for a, metric, title in zip(ax, ("linear_acc", "knn_acc"), ("linear probe of h", "kNN of h")):
     crops.plot("crop_min_scale", metric, ax=a)
-    a.axhspan(min(floor), max(floor), color="0.5", alpha=0.25, label="random init (3 seeds)")
-    a.set(xscale="log", xticks=scales, xticklabels=[f"{s:g}" for s in scales], title=title,
+    base = random_init.values(metric, steps=0)
+    a.axhspan(min(base), max(base), color="0.5", alpha=0.25, label="random init (3 seeds)")
+    a.set(xticks=scales, xticklabels=[f"{s:g}" for s in scales], title=title,
           xlabel="crop_min_scale (smallest fraction of the image a view keeps)", ylabel="test accuracy (shape)")
     a.grid(alpha=0.3)
 ax[0].legend(fontsize=8)
@@ -394,6 +396,30 @@ fig.tight_layout()
 display(crops.table(["linear_acc", "knn_acc", "rankme_backbone"]))
 acc = {s: crops.values("linear_acc", crop_min_scale=s) for s in scales}
 print("linear probe per seed: " + "; ".join(f"{s:g}: " + ", ".join(f"{a:.3f}" for a in acc[s]) for s in scales))
+
+# %%
+# Asserted on the stored seeds (both modes): from the smallest crops to crops that keep at
+# least half the image, every step towards milder crops reads better, for every seed, by
+# more than 8 points in all (measured: +0.124..+0.163).
+strong = [s for s in scales if s <= 0.5]
+for i in range(len(crops.grid.seeds)):
+    assert all(acc[a][i] < acc[b][i] for a, b in zip(strong, strong[1:])), (i, acc)
+    assert acc[0.5][i] - acc[strong[0]][i] > 0.08, (i, acc)
+
+# %% [markdown]
+# **What to notice**
+# - Views that may keep as little as 8 % of the image cost SimCLR a lot on `shapes`: each
+#   step towards milder crops up to half the image reads better, for every seed. A small crop
+#   often cuts the shape off or leaves a sliver of it, so the only things two such views
+#   share are colour and background, and the encoder learns those. That is the paper's
+#   "invariance to very different views can hurt".
+# - The other side of Tian et al.'s inverted U does not appear: views that share *too much*
+#   should teach little, yet with no crop at all (1.0: flips and colour changes only) the probe
+#   is as good as at 0.5 and the kNN better (the table). Our run disagrees with an inverted U
+#   over this knob on `shapes`. The colour jitter and grayscale still make every pair differ,
+#   and on these images the position and size a crop would change are not what the label is
+#   about; natural images, where a crop is the main source of different views, are where
+#   Tian et al. measured the U. ImageNet's usual 0.08 is far too aggressive at 32 pixels here.
 
 # %% [markdown]
 # ## Turn a knob
