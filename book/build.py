@@ -167,6 +167,8 @@ html_theme = "sphinx_book_theme"
 html_title = "The SSL Cookbook"
 html_theme_options = {"show_navbar_depth": 1, "use_download_button": False, "home_page_in_toc": True}
 exclude_patterns = ["_build", "**.raw.ipynb"]
+html_copy_source = False           # the executed notebooks would be copied whole (figures twice)
+html_show_sourcelink = False
 suppress_warnings = ["mystnb.unknown_mime_type", "myst.header"]
 '''
 
