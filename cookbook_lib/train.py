@@ -33,7 +33,6 @@ from tqdm.auto import tqdm
 
 from . import augment, distributed, evaluate, methods, metrics
 from .config import RunConfig
-from .methods import catalog
 from .data import ImageData, load_dataset
 from .device import autocast, generator, pick_device, seed_everything, uses_channels_last
 from .optim import make_optimizer, param_groups, warmup_constant, warmup_cosine
@@ -131,7 +130,7 @@ def train(config: RunConfig, progress: bool = True, callback=None, data: ImageDa
     lr = cfg.lr_at_batch()
     groups = param_groups(model.named_parameters(), cfg.weight_decay, lr, model.lr_mults())
     opt = make_optimizer(cfg.optimizer, groups, lr)
-    constant = cfg.predictor_lr_schedule == "constant" and catalog.reads(cfg.method, "predictor_lr_schedule")
+    constant = cfg.predictor_lr_schedule == "constant"  # only methods with a learned predictor have its groups
     sched = torch.optim.lr_scheduler.LambdaLR(opt, [  # every group warms up; a constant predictor lr does not decay
         (lambda step: warmup_constant(step, cfg.steps, cfg.warmup)) if constant and g["prefix"] == "predictor."
         else (lambda step: warmup_cosine(step, cfg.steps, cfg.warmup)) for g in groups])

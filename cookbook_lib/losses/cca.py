@@ -166,7 +166,8 @@ def whiten(z: torch.Tensor, eps: float = 1e-5) -> torch.Tensor:
 
 
 @float32_loss
-def wmse(z1: torch.Tensor, z2: torch.Tensor, eps: float = 1e-5, joint: bool = False) -> torch.Tensor:
+def wmse(z1: torch.Tensor, z2: torch.Tensor, eps: float = 1e-5, joint: bool = False,
+         whitening: bool = True) -> torch.Tensor:
     """W-MSE: whiten the batch, then the MSE of the l2-normalised positive pairs.
 
     Ermolov et al. 2021, arXiv 2007.06346.
@@ -178,8 +179,13 @@ def wmse(z1: torch.Tensor, z2: torch.Tensor, eps: float = 1e-5, joint: bool = Fa
     rows [z1; z2] and applied to both. Then, with ŵ = w / ‖w‖,
 
         loss = mean_n ‖ŵ1_n − ŵ2_n‖² = mean_n (2 − 2 cos(w1_n, w2_n)).
+
+    `whitening=False` (the negative control) takes w_v = z_v: the same distance with nothing
+    to stop every embedding from being the same vector.
     """
-    if joint:
+    if not whitening:
+        w1, w2 = z1.float(), z2.float()
+    elif joint:
         w = whiten(torch.cat([z1, z2]).float(), eps)
         w1, w2 = w[: z1.shape[0]], w[z1.shape[0]:]
     else:

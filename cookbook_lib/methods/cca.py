@@ -58,9 +58,7 @@ class WMSE(TwoViews):
     negative control: the same MSE without whitening, which any constant embedding solves."""
 
     def criterion(self, z1, z2):
-        if not self.config.whitening:
-            return (F.normalize(z1.float(), dim=1) - F.normalize(z2.float(), dim=1)).pow(2).sum(1).mean()
-        return losses.wmse(z1, z2)
+        return losses.wmse(z1, z2, whitening=self.config.whitening)
 
 
 class SwAV(Method):
@@ -69,12 +67,13 @@ class SwAV(Method):
 
     backbone → projector → l2-normalise → scores against `num_prototypes` learnable,
     l2-normalised prototypes. Codes q (Sinkhorn-Knopp equal partition, no gradient, ε =
-    `EPSILON`, `sinkhorn_iters`; 0 iterations is the negative control: each code is then the
-    sample's own sharpened softmax, with nothing to spread the batch over the prototypes) of each large view are predicted from the softmax of the
-    other views' scores at `temperature` (swapped prediction; with no queue and two views
+    `EPSILON`, `sinkhorn_iters` iterations) of each large view are predicted from the softmax
+    of the other views' scores at `temperature` (swapped prediction; with no queue and two views
     this is `losses.swav`; the criterion is `losses.swav_views`). With `queue_size` > 0 the codes are computed over the batch
     together with a queue of past embeddings' scores, which evens the partition out when
-    the batch is small next to the number of prototypes.
+    the batch is small next to the number of prototypes. `sinkhorn_iters=0` is the negative
+    control: each code is the image's own sharpened softmax, nothing spreads the batch over
+    the prototypes.
     """
 
     EPSILON = 0.05
