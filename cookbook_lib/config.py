@@ -133,8 +133,19 @@ class RunConfig:
                        pow2=True, slider=(1, 8192), hint="more directions test the embedding's distribution more thoroughly")
     sigreg_t_max: float = knob(3.0, "LeJEPA: SIGReg integrates the characteristic functions over t in [-t_max, t_max]", range=(0.5, 10.0))
     sigreg_knots: int = knob(17, "LeJEPA: trapezoid points of SIGReg's integral over [0, t_max]", range=(3, 257))
+    # after the cookbook: I-JEPA, MSN, DINOv2's iBOT term
+    num_target_blocks: int = knob(4, "I-JEPA: blocks of patches the predictor must predict per image (I-JEPA: 4)", range=(1, 16),
+                       hint="more target blocks: more to predict from one context")
+    target_block_scale: float = knob(0.15, "I-JEPA: each target block covers between this fraction and 0.05 more of the patches (I-JEPA: 0.15-0.2)", range=(0.01, 0.9),
+                       hint="larger target blocks make the prediction more semantic (I-JEPA)")
+    context_scale: float = knob(0.85, "I-JEPA: the context block covers between this fraction and all of the patches, minus the target blocks (I-JEPA: 0.85-1)", range=(0.05, 1.0),
+                       hint="a larger context block leaves the predictor more to go on")
+    me_max_weight: float = knob(1.0, "MSN: weight of the mean-entropy maximisation that keeps every prototype in use (MSN: 1); 0 = none: nothing stops collapse", range=(0.0, 100.0),
+                       hint="raise it (MSN uses 1): me-max stops every image from picking the same prototype")
+    ibot_weight: float = knob(0.0, "DINO on the tiny ViT: weight of iBOT's masked-patch loss (DINOv2's patch term: the student sees some patches masked, the teacher the whole image); 0 = off", range=(0.0, 10.0),
+                       hint="add iBOT's patch loss (DINOv2 weighs it 1): local features for the patch tokens")
     # masked modelling and older pretext tasks
-    mask_ratio: float | None = knob(None, "fraction of patches masked by mae and inpainting; None = the method's default (0.75, 0.25)", range=(0.0, 0.95),
+    mask_ratio: float | None = knob(None, "fraction of patches masked by mae, inpainting and msn; None = the method's default (0.75, 0.25, 0.5)", range=(0.0, 0.95),
                        stops=[0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95])
     patch_size: int = knob(4, "side in pixels of the patches of the tiny ViT (backbone='vit_tiny', and mae's own) and of inpainting's mask; image_size must be a multiple", range=(1, 64))
     jigsaw_permutations: int = knob(24, "jigsaw: how many tile orders (of a 3×3 grid) to tell apart: the harder-pretext-task knob", range=(2, 1000), log=True)
@@ -298,12 +309,22 @@ def _check_together(c: RunConfig) -> None:
     if reads("backbone") and c.backbone == "resnet18" and c.image_size < 16:
         raise ValueError(f"image_size={c.image_size} is too small for resnet18: use 16 or more "
                          f"(or backbone='convnet')")
-    vit = (reads("backbone") and c.backbone == "vit_tiny") or c.method == "mae"
+    vit = (reads("backbone") and c.backbone == "vit_tiny") or c.method in catalog.VIT_METHODS
     if (vit or c.method == "inpainting") and c.image_size % c.patch_size:
         ok = [p for p in (2, 4, 8, 16) if c.image_size % p == 0 and p < c.image_size]
         raise ValueError(f"patch_size={c.patch_size} must divide image_size={c.image_size} "
                          f"({'the tiny ViT' if vit else 'inpainting'} cuts the image into patches): "
                          f"use patch_size={ok[-1] if ok else 1} or an image_size that is a multiple of {c.patch_size}")
+    if vit and reads("num_small_crops") and c.num_small_crops and c.small_crop_size % c.patch_size:
+        raise ValueError(f"small_crop_size={c.small_crop_size} must be a multiple of patch_size={c.patch_size} "
+                         f"(the tiny ViT cuts the small views into patches too): use small_crop_size="
+                         f"{max(c.patch_size, c.small_crop_size // c.patch_size * c.patch_size)}")
+    if c.method == "dino" and c.ibot_weight > 0 and c.backbone != "vit_tiny":
+        raise ValueError(f"ibot_weight={c.ibot_weight} masks patch tokens, which only the tiny ViT has: use "
+                         f"backbone='vit_tiny' (backbone={c.backbone!r}), or ibot_weight=0")
+    if c.method == "ijepa" and c.context_scale <= c.target_block_scale:
+        raise ValueError(f"ijepa: context_scale={c.context_scale} must be larger than target_block_scale="
+                         f"{c.target_block_scale} (the context is one large block, the targets small ones), e.g. context_scale=0.85")
     if c.method == "jigsaw" and c.image_size < 9:
         raise ValueError(f"jigsaw cuts a 3×3 grid of tiles of ≥ 3 pixels: image_size={c.image_size} must be ≥ 9")
     if c.method == "wmse" and c.batch_size <= c.embedding_dim:

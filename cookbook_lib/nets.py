@@ -79,8 +79,20 @@ class TinyViT(nn.Module):
         t = self.patch(self.norm_in(x)).flatten(2).transpose(1, 2)
         return torch.cat([self.cls.expand(len(t), -1, -1), t], 1) + self.pos[:, : t.shape[1] + 1]
 
+    def encode(self, tokens):
+        """(N, T, dim) tokens (any subset of positions, already embedded) → (N, T, dim) outputs."""
+        return self.norm(self.blocks(tokens))
+
     def forward(self, x):
-        return self.norm(self.blocks(self.tokens(x)))[:, 0]
+        return self.encode(self.tokens(x))[:, 0]
+
+
+class PooledViT(TinyViT):
+    """`TinyViT` whose representation is the mean of its final patch tokens (global average
+    pooling, which MAE reports works as well as [CLS] and which its loss trains directly)."""
+
+    def forward(self, x):
+        return self.encode(self.tokens(x))[:, 1:].mean(1)
 
 
 def backbone(name: str, representation_dim: int, image_size: int, patch_size: int = 4) -> nn.Module:

@@ -1,5 +1,6 @@
-"""The methods after the cookbook (LeJEPA, MoCo v3): they train from the command line, and
-LeJEPA collapses without SIGReg while it does not with it."""
+"""The methods after the cookbook (LeJEPA, MoCo v3, I-JEPA, MSN, DINOv2's KoLeo and iBOT
+terms): they train from the command line, LeJEPA collapses without SIGReg while it does not
+with it, and each piece does what its docstring says."""
 import json
 import subprocess
 import sys
@@ -14,11 +15,14 @@ TINY = dict(dataset="shapes", image_size=16, batch_size=64, steps=120, log_every
 RAW_STD = {"z_std": lambda model, z: float(z.float().std(0).mean())}  # scale, not direction
 
 
-@pytest.mark.parametrize("method", ["lejepa", "mocov3"])
+@pytest.mark.parametrize("method", ["lejepa", "mocov3", "ijepa", "msn", "dino+ibot"])
 def test_trains_from_the_command_line_at_batch_32(tmp_path, method):
     out = tmp_path / "run.json"
-    cmd = [sys.executable, "-m", "cookbook_lib", "train", f"--method={method}", "--dataset=digits", "--image-size=16",
-           "--batch-size=32", "--steps=6", "--log-every=3", "--no-cache", "--quiet", "--json", str(out)]
+    extra = {"dino+ibot": ["--backbone=vit_tiny", "--ibot-weight=1"], "ijepa": [], "msn": []}.get(method)
+    extra = [] if extra is None else extra + ["--representation-dim=64"]  # the tiny ViT, narrow: quick to evaluate
+    cmd = [sys.executable, "-m", "cookbook_lib", "train", f"--method={method.split('+')[0]}", "--dataset=digits",
+           "--image-size=16", "--batch-size=32", "--steps=6", "--log-every=3", "--no-cache", "--quiet", "--json", str(out),
+           *extra]
     subprocess.run(cmd, check=True, capture_output=True, env={"COOKBOOK_RUNS": str(tmp_path / "runs"),
                                                                 "PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"})
     run = json.loads(out.read_text())
@@ -62,3 +66,59 @@ def test_dino_koleo_weight_adds_the_koleo_term_of_the_large_views():
     h1, h2 = plain.backbone(torch.cat(views)).chunk(2)  # one batch, as the method encodes them
     expected = 0.5 * (losses.koleo(h1) + losses.koleo(h2)) / 2
     assert float(with_koleo - base) == pytest.approx(float(expected), rel=1e-4)
+
+
+def test_ijepa_block_masks_are_blocks_and_the_context_leaves_the_targets_out():
+    from cookbook_lib.methods.jepa import block_masks
+    g = torch.Generator().manual_seed(0)
+    n, grid = 16, 8
+    context, targets = block_masks(grid, 4, 0.15, 0.85, lambda *s: torch.rand(n, *s, generator=g),
+                                   lambda k: torch.rand(k, generator=g))
+    assert context.shape[0] == n and targets.shape[:2] == (n, 4)
+    k_t = targets.shape[2]
+    assert 0.15 * 64 - 3 <= k_t <= 0.2 * 64 + 3  # about the target scale
+    for i in range(n):
+        assert not set(context[i].tolist()) & set(targets[i].flatten().tolist())  # the targets are hidden
+        assert len(set(context[i].tolist())) == context.shape[1]
+        for block in targets[i]:
+            r, c = block // grid, block % grid  # a full rectangle of patches
+            assert len(set(block.tolist())) == k_t == (r.max() - r.min() + 1) * (c.max() - c.min() + 1)
+
+
+def test_ijepa_trains_its_predictor_and_context_encoder_but_never_the_teacher():
+    from cookbook_lib.methods import build
+    cfg = RunConfig(method="ijepa", image_size=16, representation_dim=64).resolved()
+    torch.manual_seed(0)
+    model = build(cfg, 6)
+    model.rng = torch.Generator().manual_seed(0)
+    views = [torch.rand(8, 3, 16, 16) for _ in range(2)]
+    loss, h, z = model.loss(views, torch.zeros(8, dtype=torch.long))
+    loss.backward()
+    assert h.shape == (8, 64) and torch.isfinite(loss)
+    assert all(p.grad is None for p in model.teacher.parameters())
+    assert model.predictor.out.weight.grad.abs().sum() > 0 and model.backbone.patch.weight.grad.abs().sum() > 0
+
+
+def test_ibot_needs_the_vit_and_dino_without_it_keeps_its_weights_names():
+    from cookbook_lib.methods import build
+    with pytest.raises(ValueError, match="vit_tiny"):
+        RunConfig(method="dino", ibot_weight=1.0)
+    base = dict(method="dino", backbone="vit_tiny", image_size=16, representation_dim=64, projector_width=64,
+                embedding_dim=16, num_prototypes=32)
+    plain = build(RunConfig(**base).resolved(), 6)
+    assert not any("patch" in k and "mask" in k for k in plain.state_dict())  # cached DINO runs still load
+    ibot = build(RunConfig(**base, ibot_weight=1.0).resolved(), 6)
+    ibot.rng = torch.Generator().manual_seed(0)
+    views = [torch.rand(16, 3, 16, 16) for _ in range(2)]
+    loss, _, _ = ibot.loss(views, torch.zeros(16, dtype=torch.long))
+    loss.backward()
+    assert ibot.patch_mask_token.grad.abs().sum() > 0  # the masked patches reach the loss
+    assert ibot.patch_center.abs().sum() > 0          # the patch centre moved
+    assert all(p.grad is None for p in ibot.teacher.parameters())
+
+
+def test_ibot_weight_is_read_only_on_the_vit():
+    from cookbook_lib.methods import catalog
+    assert catalog.reads("dino", "ibot_weight", "vit_tiny") and not catalog.reads("dino", "ibot_weight", "convnet")
+    for method in ("ijepa", "msn", "mae"):
+        assert not catalog.reads(method, "backbone") and method in catalog.VIT_METHODS

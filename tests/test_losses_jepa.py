@@ -95,3 +95,70 @@ def test_koleo_hand_worked_and_finite_for_coinciding_rows():
     z = torch.ones(4, 3, requires_grad=True)
     L.koleo(z).backward()
     assert torch.isfinite(z.grad).all()
+
+
+def test_ijepa_is_the_squared_error_to_layer_normalised_detached_targets():
+    g = torch.Generator().manual_seed(0)
+    pred = torch.randn(3, 4, 6, generator=g, requires_grad=True)
+    target = (torch.randn(3, 4, 6, generator=g) * 5 + 2).requires_grad_(True)
+    t = target.detach()
+    ln = (t - t.mean(-1, keepdim=True)) / (t.var(-1, unbiased=False, keepdim=True) + 1e-5).sqrt()
+    loss = L.ijepa(pred, target)
+    assert float(loss) == pytest.approx(float((pred.detach() - ln).pow(2).mean()), rel=1e-5)
+    loss.backward()
+    assert target.grad is None and pred.grad is not None  # no gradient into the teacher
+    assert float(L.ijepa(ln.clone(), t)) == pytest.approx(0.0, abs=1e-10)  # predicting the normalised target is perfect
+    with pytest.raises(ValueError, match="must both be"):
+        L.ijepa(pred, target[:, :3])
+
+
+def test_ibot_hand_worked_only_masked_patches_and_no_gradient_into_the_teacher():
+    # one image, two patches, K = 2; the teacher is flat (target ½, ½) after centring, so the
+    # masked patch's cross-entropy is −½(log p₁ + log p₂) with p = softmax(s / τ_s)
+    s = torch.tensor([[[1.0, 0.0], [5.0, -5.0]]], requires_grad=True)
+    t = torch.tensor([[[3.0, 3.0], [9.0, 0.0]]], requires_grad=True)
+    mask = torch.tensor([[True, False]])
+    center = torch.zeros(2)
+    loss = L.ibot(s, t, mask, center, student_temp=0.5, teacher_temp=0.1)
+    p = torch.softmax(torch.tensor([2.0, 0.0]), 0)
+    assert float(loss) == pytest.approx(float(-0.5 * p.log().sum()), rel=1e-6)
+    s2 = s.detach().clone()
+    s2[0, 1] = torch.tensor([-7.0, 7.0])  # an unmasked patch changes nothing
+    assert float(L.ibot(s2, t, mask, center, 0.5, 0.1)) == pytest.approx(float(loss), rel=1e-6)
+    loss.backward()
+    assert t.grad is None and s.grad[0, 1].abs().sum() == 0 and s.grad[0, 0].abs().sum() > 0
+    # images with nothing masked are left out of the mean, not counted as zero
+    two = L.ibot(torch.cat([s.detach(), s.detach()]), torch.cat([t.detach(), t.detach()]),
+                 torch.tensor([[True, False], [False, False]]), center, 0.5, 0.1)
+    assert float(two) == pytest.approx(float(loss), rel=1e-6)
+    with pytest.raises(ValueError, match="no patch is masked"):
+        L.ibot(s, t, torch.zeros(1, 2, dtype=torch.bool), center)
+
+
+def test_msn_cross_entropy_and_me_max_against_the_formula():
+    g = torch.Generator().manual_seed(1)
+    anchors = [torch.randn(8, 5, generator=g, requires_grad=True) for _ in range(2)]
+    target = torch.randn(8, 5, generator=g, requires_grad=True)
+    protos = torch.randn(6, 5, generator=g, requires_grad=True)
+    tau, sharpen, lam = 0.1, 0.25, 0.7
+    q = torch.nn.functional.normalize(protos.detach(), dim=1)
+    nz = lambda v: torch.nn.functional.normalize(v.detach(), dim=1)  # noqa: E731
+    p_plus = torch.softmax(nz(target) @ q.T / (tau * sharpen), 1)
+    probs = [torch.softmax(nz(a) @ q.T / tau, 1) for a in anchors]
+    ce = sum(-(p_plus * p.log()).sum(1).mean() for p in probs) / 2
+    mean_p = torch.cat(probs).mean(0)
+    me_max = math.log(6) + (mean_p * mean_p.log()).sum()
+    loss = L.msn(anchors, target, protos, tau, sharpen, lam)
+    assert float(loss) == pytest.approx(float(ce + lam * me_max), rel=1e-5)
+    loss.backward()
+    assert target.grad is None and protos.grad is not None and anchors[0].grad is not None
+
+
+def test_msn_me_max_is_zero_for_even_use_and_log_k_for_collapse():
+    protos = torch.eye(4)
+    spread = [torch.eye(4) * 100.0]        # each anchor on its own prototype: even use
+    collapsed = [torch.tensor([[100.0, 0, 0, 0]] * 4)]  # every anchor on prototype 0
+    target = torch.eye(4) * 100.0
+    ce_only = lambda a: float(L.msn(a, target, protos, 0.1, 0.25, 0.0))  # noqa: E731
+    assert float(L.msn(spread, target, protos, 0.1, 0.25, 1.0)) - ce_only(spread) == pytest.approx(0.0, abs=1e-4)
+    assert float(L.msn(collapsed, target, protos, 0.1, 0.25, 1.0)) - ce_only(collapsed) == pytest.approx(math.log(4), rel=1e-2)

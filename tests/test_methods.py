@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from cookbook_lib import RunConfig, losses, train
 from cookbook_lib.cache import load_run, save_run
 from cookbook_lib.losses import supcon as supcon_loss
-from cookbook_lib.methods import METHOD_CLASSES, build
+from cookbook_lib.methods import METHOD_CLASSES, build, catalog
 from cookbook_lib.methods.base import Method, Queue, ema_momentum, ema_update
 from cookbook_lib.methods.catalog import CATALOG, METHODS
 from cookbook_lib.methods.distillation import DirectPredictor
@@ -394,6 +394,8 @@ def catalog_variants(m):
         out.append({"direct_predictor": True})
     if row.multi_crop:
         out.append({"num_small_crops": 2, "small_crop_size": 8})
+    for knob in catalog.VIT_READS.get(m, ()):  # knobs read only on the tiny ViT (DINO's ibot_weight)
+        out.append({"backbone": "vit_tiny", knob: 1.0, "num_small_crops": 2, "small_crop_size": 8})
     return out
 
 
@@ -412,9 +414,9 @@ def test_every_knob_a_method_reads_is_in_its_catalog_row(method, record_base_pha
     generic = RecordingConfig(RunConfig(**CATALOG_TINY).resolved())
     Method(generic, 6)
     generic = generic.knobs("base")  # what every method's backbone + projector read
-    allowed = set(CATALOG[method].knobs())
     for extra in catalog_variants(method):
         cfg = RecordingConfig(RunConfig(method=method, **{**CATALOG_TINY, **extra}).resolved())
+        allowed = {k for k in RunConfig().to_dict() if catalog.reads(method, k, cfg._cfg.backbone)}
         torch.manual_seed(0)
         model = build(cfg, 6)
         views, labels = views_for(cfg._cfg, n=16)

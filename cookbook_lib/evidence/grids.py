@@ -133,4 +133,9 @@ GRIDS: dict[str, Grid] = {g.name: g for g in (
     Grid("11_teacher_student.direct_pred", _TEACHER, {"direct_predictor": [True]},
          claim="DirectPred (Tian, Chen & Ganguli 2021): a predictor set from the embedding's correlation, not "
                "learned, with the EMA teacher"),
+    Grid("16_jepa_era.ijepa", dict({k: v for k, v in _MAE.items() if k != "mask_ratio"}, method="ijepa", steps=2000),
+         {"num_target_blocks": [4]}, measures=("fine_tune300_acc",),
+         claim="I-JEPA on the same tiny ViT, data and budget as chapter 06's MAE (06_masked_modeling.protocols): "
+               "predicting hidden blocks in feature space against predicting their pixels, under the linear "
+               "probe and a 300-step fine-tune (Assran et al. 2023)"),
 )}

@@ -11,11 +11,11 @@ One module per family of the paper, all re-exported here (import from `cookbook_
   `supcon`, `triplet`, `nca`;
 - `unified` (§2.6): `unified_contrastive`, `UNIFIED_PRESETS`, `unified_preset`,
   `phi_log1p`, `phi_identity`, `psi_exp`, `psi_hinge`;
-- `distillation` (§2.3): `negative_cosine`, `byol`, `dino`, `dino_center_update`,
-  `simdino`, `coding_rate`;
+- `distillation` (§2.3, and after the cookbook): `negative_cosine`, `byol`, `dino`,
+  `dino_center_update`, `simdino`, `coding_rate`, `ibot` (DINOv2's patch loss), `msn`;
 - `cca` (§2.4): `vicreg`, `vicreg_terms`, `barlow_twins`, `sinkhorn`, `swav`,
   `swav_views`, `whiten`, `wmse`;
-- `jepa` (after the cookbook): `sigreg`, `lejepa`, `koleo` (and their helpers
+- `jepa` (after the cookbook): `sigreg`, `lejepa`, `koleo`, `ijepa` (and their helpers
   `random_directions`, `sigreg_null`);
 - `_common`: `float32_loss` (the autocast-off decorator), `off_diagonal`, `wide_dtype`.
 """
@@ -24,8 +24,8 @@ from __future__ import annotations
 from ._common import float32_loss, off_diagonal
 from .cca import barlow_twins, sinkhorn, swav, swav_views, vicreg, vicreg_terms, whiten, wmse
 from .contrastive import dcl, info_nce, mocov3, nca, nearest_neighbour, nnclr, nt_xent, supcon, triplet
-from .jepa import koleo, lejepa, random_directions, sigreg, sigreg_null
-from .distillation import byol, coding_rate, dino, dino_center_update, negative_cosine, simdino
+from .jepa import ijepa, koleo, lejepa, random_directions, sigreg, sigreg_null
+from .distillation import byol, coding_rate, dino, dino_center_update, ibot, msn, negative_cosine, simdino
 from .unified import (
     UNIFIED_PHI,
     UNIFIED_PRESETS,
@@ -44,6 +44,7 @@ __all__ = [
     "phi_log1p", "phi_identity", "psi_exp", "psi_hinge",
     "negative_cosine", "byol", "dino", "dino_center_update", "simdino", "coding_rate",
     "vicreg", "vicreg_terms", "barlow_twins", "sinkhorn", "swav", "swav_views", "whiten", "wmse",
-    "sigreg", "lejepa", "koleo",
+    "ibot", "msn",
+    "sigreg", "lejepa", "koleo", "ijepa",
     "float32_loss", "off_diagonal",
 ]

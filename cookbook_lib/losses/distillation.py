@@ -2,6 +2,7 @@
 Import them from `cookbook_lib.losses`."""
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import torch
@@ -139,3 +140,68 @@ def simdino(student: Sequence[torch.Tensor], teacher: Sequence[torch.Tensor],
         raise ValueError("simdino needs at least one (teacher view, other student view) pair")
     rate = torch.stack([coding_rate(s[j], eps) for j in range(min(len(t), len(s)))]).mean()
     return torch.stack(terms).mean() - gamma * rate
+
+
+@float32_loss
+def ibot(student: torch.Tensor, teacher: torch.Tensor, mask: torch.Tensor, center: torch.Tensor,
+         student_temp: float = 0.1, teacher_temp: float = 0.04) -> torch.Tensor:
+    """iBOT's masked-patch self-distillation, the patch half of DINOv2's loss.
+
+    Zhou et al. 2022, "iBOT: Image BERT Pre-Training with Online Tokenizer", arXiv 2111.07832;
+    Oquab et al. 2023 (DINOv2), arXiv 2304.07193.
+
+    student: (N, T, K) patch logits of the student, which saw the image with the patches in
+    `mask` replaced by a mask token; teacher: (N, T, K) patch logits of the teacher, which saw
+    the whole image; mask: (N, T) bool, True = masked for the student; center: (K,) or (1, K),
+    the teacher's patch centre. The teacher and centre are detached here:
+
+        P_t = softmax((t − center) / τ_t),   log P_s = log_softmax(s / τ_s),
+        loss = mean over images n of  (1/|M_n|) Σ_{p ∈ M_n} −Σ_k P_t[n,p,k] log P_s[n,p,k],
+
+    where M_n are image n's masked patches (images with none masked are left out of the mean).
+    Update the centre with `dino_center_update` on the masked patches' teacher logits.
+    """
+    if student.shape != teacher.shape or mask.shape != student.shape[:2]:
+        raise ValueError(f"ibot: student {tuple(student.shape)} and teacher {tuple(teacher.shape)} must be (N, T, K) "
+                         f"and mask {tuple(mask.shape)} (N, T)")
+    q = F.softmax((teacher.detach().float() - center.detach().float().reshape(1, 1, -1)) / teacher_temp, dim=-1)
+    ce = -(q * F.log_softmax(student.float() / student_temp, dim=-1)).sum(-1)  # (N, T)
+    m = mask.float()
+    count = m.sum(1)
+    per_image = (ce * m).sum(1) / count.clamp_min(1.0)
+    has = count > 0
+    if not bool(has.any()):
+        raise ValueError("ibot: no patch is masked")
+    return per_image[has].mean()
+
+
+@float32_loss
+def msn(anchors: Sequence[torch.Tensor], target: torch.Tensor, prototypes: torch.Tensor, temperature: float = 0.1,
+        sharpen: float = 0.25, me_max_weight: float = 1.0) -> torch.Tensor:
+    """MSN's loss: match a masked anchor view's prototype assignment to the unmasked target's.
+
+    Assran et al. 2022, "Masked Siamese Networks for Label-Efficient Learning", arXiv 2204.07141.
+
+    anchors: list of A tensors (N, D), the student's embeddings of the anchor views (the
+    masked view, and small views if any); target: (N, D), the EMA teacher's embedding of the
+    other, unmasked view (detached here); prototypes: (K, D) learnable (the target side uses
+    them detached). Rows and prototypes are l2-normalised; with cos = ẑ·q̂ᵀ,
+
+        p_a   = softmax(cos(anchor_a, Q) / τ),          τ = `temperature` (MSN: 0.1),
+        p⁺    = softmax(cos(target, Q) / (τ · T)),      T = `sharpen` (MSN: 0.25: a sharper target),
+        p̄     = mean over anchors and rows of p_a,
+        loss  = mean_{a,n} H(p⁺_n, p_{a,n}) + λ (log K − H(p̄)),    λ = `me_max_weight` (MSN: 1),
+
+    H(p⁺, p) = −Σ_k p⁺_k log p_k. The second term ("me-max") is zero when the anchors use all
+    K prototypes equally on average and grows to log K when every image picks the same one:
+    without it (λ = 0) nothing stops collapse.
+    """
+    q = F.normalize(prototypes.float(), dim=-1)
+    p_plus = F.softmax(F.normalize(target.detach().float(), dim=-1) @ q.detach().T / (temperature * sharpen), dim=-1)
+    log_p = [F.log_softmax(F.normalize(a.float(), dim=-1) @ q.T / temperature, dim=-1) for a in anchors]
+    if not log_p:
+        raise ValueError("msn needs at least one anchor view")
+    ce = torch.stack([-(p_plus * lp).sum(-1).mean() for lp in log_p]).mean()
+    mean_p = torch.cat([lp.exp() for lp in log_p]).mean(0)
+    me_max = math.log(q.shape[0]) + (mean_p * mean_p.clamp_min(1e-12).log()).sum()
+    return ce + me_max_weight * me_max

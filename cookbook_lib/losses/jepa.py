@@ -1,5 +1,6 @@
 """Criteria of the methods that came after the cookbook: LeJEPA's SIGReg and prediction loss,
-and DINOv2's KoLeo spreading term. Import them from `cookbook_lib.losses`.
+I-JEPA's latent prediction loss, and DINOv2's KoLeo spreading term. Import them from
+`cookbook_lib.losses`.
 
 None of them gathers across processes: a method gathers its embeddings first (under
 torchrun every process then sees the global batch and, given the same `directions`, computes
@@ -128,3 +129,24 @@ def koleo(z: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
         nearest = sim.argmax(1)
     rho = F.pairwise_distance(u, u[nearest], eps=eps)  # ‖u_i − u_j + eps‖: finite gradient when they coincide
     return -torch.log(rho + eps).mean()
+
+
+@float32_loss
+def ijepa(predictions: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """I-JEPA's loss (Assran et al. 2023, "Self-Supervised Learning from Images with a
+    Joint-Embedding Predictive Architecture", arXiv 2301.08243).
+
+    predictions: (N, T, D), the predictor's outputs for T target patches (N = images × target
+    blocks); targets: (N, T, D), the target encoder's outputs for the same patches. The
+    targets are detached and layer-normalised over D (no affine) here, as in I-JEPA:
+
+        loss = mean over n, t, d of (pred_ntd − LN(target)_ntd)².
+
+    The paper writes an average L2 distance over the target blocks; its code uses the smooth
+    L1 variant, which is the same near zero.
+    """
+    if predictions.shape != targets.shape or predictions.dim() != 3:
+        raise ValueError(f"ijepa: predictions {tuple(predictions.shape)} and targets {tuple(targets.shape)} "
+                         "must both be (N, T, D)")
+    t = F.layer_norm(targets.detach().float(), targets.shape[-1:])
+    return (predictions.float() - t).pow(2).mean()

@@ -140,7 +140,21 @@ CATALOG: dict[str, MethodInfo] = {r.name: r for r in (
          {"lr": 1e-3, "weight_decay": 0.05, "mask_ratio": 0.75},
          {"lr": "lowered from the shared row for the tiny ViT", "weight_decay": "MAE pre-trains with AdamW, wd 0.05",
           "mask_ratio": "MAE's 75 %"}, embedding="representation"),
-    # --- after the cookbook (methods/jepa.py)
+    # --- after the cookbook (methods/jepa.py; MSN in methods/distillation.py)
+    _row("ijepa", "jepa", "Assran et al. 2023, arXiv 2301.08243",
+         ("num_target_blocks", "target_block_scale", "context_scale", "predictor_depth", "ema_momentum", "ema_schedule", "patch_size"),
+         {"lr": 1e-3, "weight_decay": 0.05},
+         {"lr": "as MAE's on the tiny ViT (I-JEPA itself uses AdamW at 1e-3)",
+          "weight_decay": "as MAE's (I-JEPA raises it from 0.04 to 0.4 over training)"},
+         embedding="representation", collapse=("ema_momentum", "context_scale", "lr"),
+         dimensional=("target_block_scale", "num_target_blocks", "ema_momentum")),
+    _row("msn", "distillation", "Assran et al. 2022, arXiv 2204.07141",
+         (_T, "mask_ratio", "num_prototypes", "me_max_weight", "ema_momentum", "ema_schedule", "patch_size"),
+         {_T: 0.1, "mask_ratio": 0.5, "lr": 1e-3, "weight_decay": 0.05},
+         {_T: "MSN uses 0.1 (and sharpens the target to 0.025)", "mask_ratio": "half of the tiny ViT's patches (not searched)",
+          "lr": "as MAE's on the tiny ViT", "weight_decay": "as MAE's on the tiny ViT"},
+         multi_crop=True, collapse=("me_max_weight", "ema_momentum", _T, "lr"),
+         dimensional=("num_prototypes", "me_max_weight", "mask_ratio")),
     _row("lejepa", "jepa", "Balestriero & LeCun 2025, arXiv 2511.08544",
          ("sigreg_lambda", "sigreg_slices", "sigreg_t_max", "sigreg_knots"), multi_crop=True,
          collapse=("sigreg_lambda", "lr"), dimensional=("sigreg_lambda", "sigreg_slices", "embedding_dim")),
@@ -154,8 +168,11 @@ AUTO_KNOBS = ("optimizer", "lr", "weight_decay", "temperature", "queue_size", "m
               "predictor_lr_mult")
 AUTO_FALLBACKS = dict(temperature=0.1, queue_size=0, mask_ratio=0.75, embedding_dim=128, predictor_lr_mult=1.0)
 
-# Backbones that ignore knobs: MAE always builds its tiny ViT.
-IGNORES = {"mae": ("backbone",)}
+# Methods that always build their tiny ViT (they ignore the `backbone` knob), and knobs a
+# method reads only on the tiny ViT.
+VIT_METHODS = ("mae", "ijepa", "msn")
+IGNORES = {m: ("backbone",) for m in VIT_METHODS}
+VIT_READS = {"dino": ("ibot_weight",)}
 
 
 def info(method: str) -> MethodInfo:
@@ -167,7 +184,8 @@ def info(method: str) -> MethodInfo:
 
 def reads(method: str, knob: str, backbone: str = "") -> bool:
     """Does `method` read `knob` (with this `backbone`: the tiny ViT reads `patch_size`)?"""
-    if knob == "patch_size" and backbone == "vit_tiny" and "backbone" not in IGNORES.get(method, ()):
+    if backbone == "vit_tiny" and "backbone" not in IGNORES.get(method, ()) and (
+            knob == "patch_size" or knob in VIT_READS.get(method, ())):
         return True
     return knob in info(method).knobs() and knob not in IGNORES.get(method, ())
 

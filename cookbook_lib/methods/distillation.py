@@ -1,4 +1,5 @@
-"""Self-distillation methods (§2.3 and §3.4 of the cookbook): BYOL, SimSiam, DINO, SimDINO.
+"""Self-distillation methods (§2.3 and §3.4 of the cookbook): BYOL, SimSiam, DINO (with
+DINOv2's KoLeo and iBOT terms as knobs), SimDINO, and MSN (after the cookbook).
 
 A student (backbone → projector [→ predictor]) learns to match a teacher's output for
 another view of the same image. Nothing in the loss forbids the trivial answer (every image
@@ -20,7 +21,7 @@ import torch.nn.functional as F
 
 from .. import losses
 from ..distributed import gather
-from ..nets import mlp
+from ..nets import TinyViT, mlp
 from .base import TeacherStudent, encode_views
 
 
@@ -132,18 +133,66 @@ class DINO(TeacherStudent):
     them by cross-entropy (`losses.dino`). Without centring one prototype wins for every
     image: collapse. `koleo_weight` > 0 adds DINOv2's KoLeo term (Oquab et al. 2023, arXiv
     2304.07193; `losses.koleo`) on the representations of the two large views, which spreads
-    them apart (DINOv2 uses 0.1).
+    them apart (DINOv2 uses 0.1). `ibot_weight` > 0 (tiny ViT only) adds iBOT's masked-patch
+    loss, DINOv2's patch term (Zhou et al. 2022, arXiv 2111.07832; `losses.ibot`): for each
+    large view, half the images get a random 10–50 % of their patches replaced by a learned
+    mask token in the student's input (iBOT and DINOv2 mask blocks; random patches here); the
+    student's patch tokens, through the same projector and head (iBOT shares the head; DINOv2
+    gives patches their own), must match the teacher's centred, sharpened patch distributions
+    for the whole image at the masked positions (a centre of their own, `patch_center`).
     """
+
+    IBOT_PROB, IBOT_RATIO = 0.5, (0.1, 0.5)  # share of images masked, range of their mask ratio
 
     def __init__(self, config, num_classes: int):
         super().__init__(config, num_classes)
         self.head = nn.Linear(self.embedding_dim, config.num_prototypes, bias=False)
         self.register_buffer("center", torch.zeros(1, config.num_prototypes))
+        self.ibot = config.backbone == "vit_tiny" and config.ibot_weight > 0
+        if self.ibot:  # only then: DINO runs without iBOT keep their weights' names
+            self.patch_mask_token = nn.Parameter(torch.zeros(1, 1, config.representation_dim))
+            self.register_buffer("patch_center", torch.zeros(1, config.num_prototypes))
         self.make_teacher(("backbone", "projector", "head"))
 
+    def patch_mask(self, n: int, num_patches: int, device) -> torch.Tensor:
+        """(n, num_patches) bool, True = masked for the student: for a share IBOT_PROB of the
+        images, a random fraction ~ U(IBOT_RATIO) of their patches."""
+        lo, hi = self.IBOT_RATIO
+        chosen = self.uniform(n, device=device) < self.IBOT_PROB
+        count = ((lo + (hi - lo) * self.uniform(n, device=device)) * num_patches).round()
+        rank = self.uniform(n, num_patches, device=device).argsort(1).argsort(1)
+        return (rank < count[:, None]) & chosen[:, None]
+
+    def patch_logits(self, net, tokens):
+        """(N, T, dim) patch tokens → (N, T, K) prototype logits through `net`'s projector and head."""
+        n, t, d = tokens.shape
+        z = net("projector")(tokens.reshape(n * t, d))
+        return (F.normalize(z, dim=-1) @ F.normalize(net("head").weight, dim=-1).T).reshape(n, t, -1)
+
+    def ibot_terms(self, x):
+        """The student's masked pass over the large views x (2N, 3, S, S): its (h, z, logits)
+        of the [CLS] token and the iBOT loss against the teacher's unmasked patches."""
+        cfg, vit = self.config, self.backbone
+        patches = vit.patch(vit.norm_in(x)).flatten(2).transpose(1, 2)
+        mask = self.patch_mask(len(x), patches.shape[1], x.device)
+        patches = torch.where(mask[..., None], self.patch_mask_token.to(patches.dtype), patches)
+        tokens = torch.cat([vit.cls.expand(len(x), -1, -1), patches], 1) + vit.pos[:, : patches.shape[1] + 1]
+        out = vit.encode(tokens)
+        student = self.forward_with(lambda n: getattr(self, n), None, h=out[:, 0])
+        with torch.no_grad():  # iBOT's targets never take a gradient
+            tv = self.teacher_net("backbone")
+            teacher_patches = self.patch_logits(self.teacher_net, tv.encode(tv.tokens(x))[:, 1:])
+        loss = torch.zeros((), device=x.device)
+        if mask.any():
+            loss = losses.ibot(self.patch_logits(lambda n: getattr(self, n), out[:, 1:]), teacher_patches, mask,
+                               self.patch_center, cfg.student_temp, cfg.teacher_temp)
+        self.patch_center.copy_(losses.dino_center_update(self.patch_center, [gather(teacher_patches.flatten(0, 1))],
+                                                          cfg.center_momentum))
+        return student, loss
+
     @staticmethod
-    def forward_with(net, x):
-        h = net("backbone")(x)
+    def forward_with(net, x, h=None):
+        h = net("backbone")(x) if h is None else h
         z = net("projector")(h)
         return h, z, F.normalize(z, dim=-1) @ F.normalize(net("head").weight, dim=-1).T
 
@@ -164,9 +213,17 @@ class DINO(TeacherStudent):
 
     def loss(self, views, labels):
         cfg = self.config
-        student = encode_views(lambda x: self.forward_with(lambda n: getattr(self, n), x), views)
+        ibot = None
+        if self.ibot:
+            large, ibot = self.ibot_terms(torch.cat(views[:2]))
+            student = [tuple(t.chunk(2)[i] for t in large) for i in range(2)]
+            student += encode_views(lambda x: self.forward_with(lambda n: getattr(self, n), x), views[2:])
+        else:
+            student = encode_views(lambda x: self.forward_with(lambda n: getattr(self, n), x), views)
         teacher = [t[2] for t in self.targets(self.forward_with, views[:2], student)]
         loss = losses.dino([s[2] for s in student], teacher, self.center, cfg.student_temp, cfg.teacher_temp)
+        if ibot is not None:
+            loss = loss + cfg.ibot_weight * ibot
         if cfg.koleo_weight > 0:  # DINOv2's spreading term on the large views' representations
             loss = loss + cfg.koleo_weight * torch.stack([losses.koleo(gather(s[0])) for s in student[:2]]).mean()
         if cfg.dino_center:
@@ -201,4 +258,52 @@ class SimDINO(TeacherStudent):
         return loss, student[0][0], student[0][1]
 
 
-DISTILLATION_METHODS = {"byol": BYOL, "simsiam": SimSiam, "dino": DINO, "simdino": SimDINO}
+class MSN(TeacherStudent):
+    """MSN, masked siamese networks (Assran et al. 2022, "Masked Siamese Networks for
+    Label-Efficient Learning", arXiv 2204.07141), on the tiny ViT.
+
+    The student (a tiny ViT whose representation is its [CLS] token → projector) sees the
+    first view with a random `mask_ratio` of its patches dropped (the encoder never sees
+    them, as in MAE), and the small multi-crop views whole (MSN's "focal" views); an EMA
+    teacher (`ema_momentum`, `ema_schedule`) sees the second view whole. Both embeddings are
+    softly assigned to `num_prototypes` learned prototypes; the student's assignments at
+    temperature τ = `temperature` must match the teacher's sharpened ones by cross-entropy,
+    and mean-entropy maximisation (`me_max_weight`) keeps the prototypes used evenly over
+    the batch (`losses.msn`). MSN's official code also balances the targets with Sinkhorn;
+    this version does not. `me_max_weight=0` is the negative control: nothing keeps the
+    images apart.
+    """
+
+    SHARPEN = 0.25  # MSN's target temperature is τ × 0.25
+
+    def __init__(self, config, num_classes: int):
+        super().__init__(config, num_classes)
+        self.backbone = TinyViT(config.image_size, config.patch_size, dim=config.representation_dim)
+        self.prototypes = nn.Parameter(F.normalize(torch.randn(config.num_prototypes, self.embedding_dim), dim=1))
+        self.make_teacher(("backbone", "projector"))
+
+    def masked(self, x):
+        """The student's representation of x (N, 3, S, S) with a random `mask_ratio` of its
+        patches dropped (at least one kept)."""
+        vit = self.backbone
+        tokens = vit.tokens(x)
+        p = tokens.shape[1] - 1
+        keep = max(1, p - int(round(self.config.mask_ratio * p)))
+        idx = self.uniform(len(x), p, device=x.device).argsort(1)[:, :keep]
+        visible = tokens[:, 1:].gather(1, idx[..., None].expand(-1, -1, tokens.shape[-1]))
+        return vit.encode(torch.cat([tokens[:, :1], visible], 1))[:, 0]
+
+    def loss(self, views, labels):
+        cfg = self.config
+        anchors = [self.projector(self.masked(views[0]))]
+        anchors += [z for _, z in encode_views(lambda x: (lambda h: (h, self.projector(h)))(self.backbone(x)), views[2:])]
+        with torch.no_grad():
+            target = self.teacher_net("projector")(self.teacher_net("backbone")(views[1]))
+            h = self.backbone(views[0])
+        # gathered: me-max is the mean over the global batch under torchrun
+        loss = losses.msn([gather(a) for a in anchors], gather(target), self.prototypes, cfg.temperature,
+                          self.SHARPEN, cfg.me_max_weight)
+        return loss, h, anchors[0]
+
+
+DISTILLATION_METHODS = {"byol": BYOL, "simsiam": SimSiam, "dino": DINO, "simdino": SimDINO, "msn": MSN}

@@ -13,7 +13,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .. import augment, losses
-from ..nets import TinyViT
+from ..nets import PooledViT
 from .base import Method
 
 
@@ -155,17 +155,6 @@ class Inpainting(Method):
         with torch.no_grad():
             h = self.backbone(x)
         return loss, h, h
-
-
-class PooledViT(TinyViT):
-    """`TinyViT` whose representation is the mean of its final patch tokens (global average
-    pooling, which MAE reports works as well as [CLS] and which its loss trains directly)."""
-
-    def encode(self, tokens):
-        return self.norm(self.blocks(tokens))
-
-    def forward(self, x):
-        return self.encode(self.tokens(x))[:, 1:].mean(1)
 
 
 class MAE(Method):
