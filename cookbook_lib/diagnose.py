@@ -2,7 +2,8 @@
 
 Reads only `run.metrics`, `run.history`, `run.status` and `run.config` (so it works on a run
 loaded from the cache or still training), plus the embedding spectrum when `run.model` is
-there. The verdict, first rule that fires (d = embedding dim, N = samples the metrics used):
+there (and then LiDAR, Thilak et al. 2024, arXiv 2312.04000: reported beside RankMe as
+evidence; it does not change the verdict). The verdict, first rule that fires (d = embedding dim, N = samples the metrics used):
 
 - **diverged**: the run says so (`status`, `diverged_at`), or a loss / RankMe / std is NaN/inf.
 - **complete collapse**: embedding std < `STD_COLLAPSE`/√d (every input maps to about the same
@@ -81,8 +82,10 @@ def _embedding_dim(run) -> int:
     return catalog.embedding_dim(run.config.resolved())
 
 
-def _spectrum(run, max_images: int = 512) -> dict:
-    """Top-k variance fraction and dims for 90 % of the variance, from the model's test embeddings."""
+def _spectrum(run, max_images: int = 512, lidar: bool = True) -> dict:
+    """Top-k variance fraction and dims for 90 % of the variance, from the model's test embeddings;
+    with `lidar`, also LiDAR of the embeddings of 8 augmented views of 256 test images
+    (`evaluate.lidar_score`: 2,048 forward passes, a fraction of a second at 16 px on a CPU)."""
     import torch
 
     from . import metrics
@@ -97,19 +100,28 @@ def _spectrum(run, max_images: int = 512) -> dict:
     with torch.no_grad():
         _, z = model.embed(to_float(data.test_images[:max_images]))
     model.train(was_training)
+    out = {"n_test": len(data.test_images)}
+    if lidar:
+        from .evaluate import lidar_score
+        try:
+            out["lidar"] = lidar_score(model, data.test_images, cfg)
+        except Exception:  # noqa: BLE001 - extra evidence: the spectrum is still reported
+            pass
     s = metrics.singular_values(z.float())
     if not torch.isfinite(s).all() or float((s ** 2).sum()) <= 0:
-        return {"n_test": len(data.test_images)}
+        return out
     var = (s ** 2) / (s ** 2).sum()
-    return {"n_test": len(data.test_images), f"top{TOP_K}_variance": float(var[:TOP_K].sum()),
+    return {**out, f"top{TOP_K}_variance": float(var[:TOP_K].sum()),
             "dims_for_90pct_variance": int((var.cumsum(0) < 0.9).sum()) + 1}
 
 
-def diagnose(run, spectrum: bool = True) -> Diagnosis:
+def diagnose(run, spectrum: bool = True, lidar: bool = True) -> Diagnosis:
     """Diagnose a `Run` (finished, loaded or still training) from its metrics and history.
 
     spectrum: also measure the embedding spectrum of the test images when `run.model` is
     there (one forward pass of ≤ 512 images); otherwise α-ReQ from `run.metrics` is used.
+    lidar: with the spectrum, also report LiDAR of the embeddings (`evidence["lidar"]` and a
+    reason line beside RankMe's); evidence only, the verdict's rules do not read it.
     """
     cfg, m = run.config, dict(getattr(run, "metrics", None) or {})
     history = list(getattr(run, "history", None) or [])
@@ -127,7 +139,7 @@ def diagnose(run, spectrum: bool = True) -> Diagnosis:
         ev["last_loss"] = last.get("loss")
     if spectrum and getattr(run, "model", None) is not None and getattr(run, "status", "ok") == "ok":
         try:
-            ev.update(_spectrum(run))
+            ev.update(_spectrum(run, lidar=lidar))
         except Exception:  # noqa: BLE001 - the spectrum is extra evidence, never a failure
             pass
     # N: the test set for final metrics (known when the spectrum was measured), else a training batch
@@ -178,6 +190,9 @@ def diagnose(run, spectrum: bool = True) -> Diagnosis:
         verdict = "healthy"
         reasons.append(std_line)
         reasons.append(rank_line)
+    if _finite(ev.get("lidar")):
+        reasons.append(f"LiDAR {ev['lidar']:.1f} of at most {d}: the directions in which different images differ "
+                       f"more than the views of one image (RankMe counts every direction of spread)")
     if spec_line:
         reasons.append(spec_line)
     short = verdict != "healthy" and getattr(cfg, "steps", UNDERTRAINED) < UNDERTRAINED

@@ -177,3 +177,41 @@ def fine_tune(backbone: nn.Module, train_images, train_labels, test_images, test
     model.eval()
     logits = embed(model, test_images.to(device))
     return float((logits.argmax(1) == test_labels.to(device)).float().mean())
+
+
+@torch.no_grad()
+def lidar_score(model, images: torch.Tensor, config, views: int = 8, max_images: int = 256, seed: int = 0,
+                representation: bool = False) -> float:
+    """LiDAR (Thilak et al. 2024, arXiv 2312.04000) of `model` on `views` augmented views of
+    each of the first `max_images` `images`, drawn with `config`'s augmentation (the views the
+    run trained on): `metrics.lidar` of the (n, q, D) embeddings (the representation h when
+    `representation=True`). Label-free, like RankMe, but it weighs each direction by how
+    well it separates different images against how much it moves between views of one image.
+
+    model: a method (`Run.model`: anything with `.embed(x) -> (h, z)`), put in eval mode for
+    the pass and restored after. images: (N, 3, H, W) uint8 or [0, 1] float. The views come
+    from a generator seeded with `seed` on the model's device, so the score is repeatable.
+    Computed on demand, not in a run's final metrics: q·n forward passes (2,048 by default,
+    a fraction of a second at 16 px on a CPU core, more at 32 px) plus a D × D
+    eigendecomposition. Use at least as many images as D (the between-image scatter has
+    rank ≤ n − 1). Raises ValueError for views < 2 or max_images < 2.
+    """
+    from . import augment, metrics
+    from .device import generator
+
+    if views < 2 or max_images < 2:
+        raise ValueError(f"lidar_score needs views ≥ 2 and max_images ≥ 2 (got views={views}, "
+                         f"max_images={max_images}): LiDAR compares the views of one image with other images")
+    config = config.resolved() if hasattr(config, "resolved") else config
+    device = next(model.parameters()).device
+    x = images[:max_images].to(device)
+    if len(x) < 2:
+        raise ValueError(f"lidar_score needs at least 2 images, got {len(x)}")
+    g = generator(device, seed)
+    was_training = model.training
+    model.eval()
+    try:
+        out = [model.embed(augment.augment(x, config, g))[0 if representation else 1].float() for _ in range(views)]
+    finally:
+        model.train(was_training)
+    return metrics.lidar(torch.stack(out, 1))
