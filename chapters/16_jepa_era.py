@@ -369,6 +369,7 @@ for i, (name, d) in enumerate(rho.items()):
     ax.axvline(float(d.median()), color=f"C{i}", ls="--", lw=1)
 ax.set(title="distance to the nearest neighbour (1,024 test images)",
        xlabel=r"$\rho_i = \min_{j \neq i} \|u_i - u_j\|$ (l2-normalised representations)", ylabel="images")
+ax.set_ylim(top=1.3 * ax.get_ylim()[1])  # room for the legend above the bars
 ax.legend(fontsize=9, loc="upper left")
 display(Table.of(dino_runs, ["linear_acc", "knn_acc", "rankme_backbone"]))
 
