@@ -118,9 +118,9 @@ class RunConfig:
                        slider=(0.0, 100.0), hint='raise it (VICReg uses 1; 0 lets dimensions become copies of each other)')
     barlow_lambda: float = knob(5e-3, "Barlow Twins: weight of the off-diagonal (redundancy-reduction) term", range=(0.0, 1.0),
                        hint='raise the redundancy-reduction weight (5e-3 is the default)')
-    num_prototypes: int = knob(256, "SwAV: number of learnable prototypes; DINO: output dimension K of the head", range=(2, 65536), log=True,
+    num_prototypes: int | None = knob(None, "SwAV, MSN: number of learnable prototypes; DINO: output dimension K of the head; None = the method's default (256; 32 for msn)", range=(2, 65536), log=True,
                        slider=(2, 4096), pow2=True, hint='more prototypes give the assignments more directions to use')
-    sinkhorn_iters: int = knob(3, "SwAV: Sinkhorn-Knopp iterations that make the codes an equal partition of the batch over the prototypes; 0 = none: each code is the sample's own sharpened softmax, so one prototype can take every image", range=(0, 100),
+    sinkhorn_iters: int = knob(3, "SwAV, MSN: Sinkhorn-Knopp iterations that make the codes (MSN: the targets) an equal partition of the batch over the prototypes; 0 = none: each code is the sample's own sharpened softmax, so one prototype can take every image", range=(0, 100),
                        stops=[0, 1, 2, 3, 5, 10], hint="keep Sinkhorn on (SwAV uses 3 iterations): the equal partition stops one prototype from taking every image")
     whitening: bool = knob(True, "W-MSE: whiten each view's batch of embeddings before the MSE; False = the MSE of the normalised embeddings alone: nothing stops collapse",
                        hint="keep whitening on: it is what stops W-MSE's embeddings from collapsing")

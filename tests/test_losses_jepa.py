@@ -148,9 +148,15 @@ def test_msn_cross_entropy_and_me_max_against_the_formula():
     ce = sum(-(p_plus * p.log()).sum(1).mean() for p in probs) / 2
     mean_p = torch.cat(probs).mean(0)
     me_max = math.log(6) + (mean_p * mean_p.log()).sum()
-    loss = L.msn(anchors, target, protos, tau, sharpen, lam)
+    loss = L.msn(anchors, target, protos, tau, sharpen, lam, sinkhorn_iters=0)  # the plain sharpened softmax
     assert float(loss) == pytest.approx(float(ce + lam * me_max), rel=1e-5)
-    loss.backward()
+    # with Sinkhorn (MSN's official default) the targets are the balanced codes of the same scores
+    codes = L.sinkhorn(nz(target) @ q.T, tau * sharpen, 3)
+    ce_b = sum(-(codes * p.log()).sum(1).mean() for p in probs) / 2
+    balanced = L.msn(anchors, target, protos, tau, sharpen, lam)
+    assert float(balanced) == pytest.approx(float(ce_b + lam * me_max), rel=1e-5)
+    assert float(balanced) != pytest.approx(float(loss), rel=1e-3)
+    balanced.backward()
     assert target.grad is None and protos.grad is not None and anchors[0].grad is not None
 
 
@@ -159,6 +165,6 @@ def test_msn_me_max_is_zero_for_even_use_and_log_k_for_collapse():
     spread = [torch.eye(4) * 100.0]        # each anchor on its own prototype: even use
     collapsed = [torch.tensor([[100.0, 0, 0, 0]] * 4)]  # every anchor on prototype 0
     target = torch.eye(4) * 100.0
-    ce_only = lambda a: float(L.msn(a, target, protos, 0.1, 0.25, 0.0))  # noqa: E731
-    assert float(L.msn(spread, target, protos, 0.1, 0.25, 1.0)) - ce_only(spread) == pytest.approx(0.0, abs=1e-4)
-    assert float(L.msn(collapsed, target, protos, 0.1, 0.25, 1.0)) - ce_only(collapsed) == pytest.approx(math.log(4), rel=1e-2)
+    ce_only = lambda a: float(L.msn(a, target, protos, 0.1, 0.25, 0.0, 0))  # noqa: E731
+    assert float(L.msn(spread, target, protos, 0.1, 0.25, 1.0, 0)) - ce_only(spread) == pytest.approx(0.0, abs=1e-4)
+    assert float(L.msn(collapsed, target, protos, 0.1, 0.25, 1.0, 0)) - ce_only(collapsed) == pytest.approx(math.log(4), rel=1e-2)
