@@ -226,3 +226,22 @@ def test_the_prototype_measures_read_swavs_assignments():
     with torch.no_grad():  # each prototype the embedding of one image: at least four images, one per prototype
         run.model.prototypes.weight.copy_(z)
     assert 0.0 < MEASURES["prototype_balance"](run, data, data) <= 1.0
+
+
+def test_the_patch_measures_probe_the_vits_patch_tokens_and_refuse_a_convnet(shapes16_small):
+    from cookbook_lib.evaluate import factor_probes
+    from cookbook_lib.train import train
+    vit = train(RunConfig(method="dino", dataset="shapes", image_size=16, backbone="vit_tiny", representation_dim=32,
+                          projector_width=32, embedding_dim=16, num_prototypes=16, batch_size=16, steps=0),
+                progress=False, data=shapes16_small)
+    backbone = vit.model.backbone
+    with torch.no_grad():
+        tokens = [backbone.encode(backbone.tokens(x.float() / 255))[:, 1:].flatten(1)
+                  for x in (shapes16_small.train_images, shapes16_small.test_images)]
+    assert tokens[0].shape[1] == 16 * 32  # 16 patches of 32 features, side by side
+    tf, te = shapes16_small.train_factors, shapes16_small.test_factors
+    assert evidence.MEASURES["position_probe_patches"](vit, None, shapes16_small) == pytest.approx(
+        factor_probes(tokens[0], {"position": tf["position"]}, tokens[1], {"position": te["position"]})["position"])
+    convnet = train(RunConfig(**{**TINY, "dataset": "shapes"}), progress=False, data=shapes16_small)
+    with pytest.raises(ValueError, match="tiny-ViT"):
+        evidence.MEASURES["shape_probe_patches"](convnet, None, shapes16_small)

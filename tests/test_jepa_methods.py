@@ -30,12 +30,14 @@ def test_trains_from_the_command_line_at_batch_32(tmp_path, method):
 
 
 def test_lejepa_collapses_without_sigreg_and_not_with_it():
-    # measured at step 120, seeds 0/1/2: raw std of z 0.828/0.831/0.847 with λ = 0.05 and
-    # 0.031/0.039/0.036 with λ = 0 (the prediction loss alone is minimised by a constant)
-    with_reg = train(RunConfig(method="lejepa", **TINY), progress=False, log_fns=RAW_STD)
-    without = train(RunConfig(method="lejepa", sigreg_lambda=0.0, **TINY), progress=False, log_fns=RAW_STD)
+    # measured at step 40 with 256 slices (chapter 16's quick setting), seeds 0/1/2: raw std of z
+    # 0.785/0.734/0.734 with λ = 0.05 and 0.096/0.096/0.089 with λ = 0 (the prediction loss alone
+    # is minimised by a constant); at step 120, 1024 slices: 0.828/0.831/0.847 against 0.031/0.039/0.036
+    short = {**TINY, "steps": 40, "log_every": 20, "sigreg_slices": 256}
+    with_reg = train(RunConfig(method="lejepa", **short), progress=False, log_fns=RAW_STD)
+    without = train(RunConfig(method="lejepa", sigreg_lambda=0.0, **short), progress=False, log_fns=RAW_STD)
     assert with_reg.history[-1]["z_std"] > 0.5
-    assert without.history[-1]["z_std"] < 0.1 * with_reg.history[-1]["z_std"]
+    assert without.history[-1]["z_std"] < 0.2 * with_reg.history[-1]["z_std"]
     assert without.history[-1]["loss"] < 1e-2  # the loss it minimises is all but zero: the trivial answer
 
 

@@ -52,6 +52,11 @@ _THEORY = dict(dataset="shapes", image_size=32, batch_size=128, steps=1000)
 _MAE = dict(method="mae", dataset="digits", image_size=16, patch_size=4, representation_dim=64, batch_size=64,
             mask_ratio=0.75)
 
+# chapter 16's DINO on the tiny ViT (16-pixel shapes, 4-pixel patches), for iBOT's patch loss
+_IBOT = dict(method="dino", dataset="shapes", image_size=16, backbone="vit_tiny", patch_size=4, representation_dim=64,
+             batch_size=64, steps=1000, log_every=100, projector_width=256, embedding_dim=64, num_prototypes=256)
+_PATCH_READS = ("position_probe_patches", "shape_probe_patches", "shape_probe_h")
+
 GRIDS: dict[str, Grid] = {g.name: g for g in (
     Grid("01_why_ssl.simclr", dict(_WHY, method="simclr"), {"steps": [0, 1500]}, measures=_FEW_LABELS,
          claim="frozen SimCLR features (steps 1500) and random-init ones (steps 0), probed with 1, 5, 20 and 100 "
@@ -133,6 +138,12 @@ GRIDS: dict[str, Grid] = {g.name: g for g in (
     Grid("11_teacher_student.direct_pred", _TEACHER, {"direct_predictor": [True]},
          claim="DirectPred (Tian, Chen & Ganguli 2021): a predictor set from the embedding's correlation, not "
                "learned, with the EMA teacher"),
+    Grid("16_jepa_era.ibot", _IBOT, {"ibot_weight": [0.0, 1.0]}, measures=_PATCH_READS,
+         claim="DINO on the tiny ViT with and without iBOT's masked-patch loss (DINOv2's patch term): what a "
+               "linear probe reads from the patch tokens (the shape's position and its class) and from the "
+               "representation (Zhou et al. 2022; Oquab et al. 2023)"),
+    Grid("16_jepa_era.vit_random_init", dict(_IBOT, steps=0), {"ibot_weight": [0.0]}, measures=_PATCH_READS,
+         claim="the same tiny ViT at random init: the floor"),
     Grid("16_jepa_era.ijepa", dict({k: v for k, v in _MAE.items() if k != "mask_ratio"}, method="ijepa", steps=2000),
          {"num_target_blocks": [4]}, measures=("fine_tune300_acc",),
          claim="I-JEPA on the same tiny ViT, data and budget as chapter 06's MAE (06_masked_modeling.protocols): "

@@ -104,6 +104,29 @@ def _prototypes_of_majority(run, data, full) -> float:
     return sum(int(torch.bincount(labels[assign == c]).argmax()) == common for c in used) / k
 
 
+def _patch_factor(factor: str):
+    """Linear-probe accuracy of one factor of `shapes` read from the tiny ViT's final patch
+    tokens, concatenated in grid order (the "feature map": where each thing is, if the tokens
+    keep it), fitted on every training image of the full data (`evaluate.factor_probes`)."""
+    def measure(run, data, full) -> float:
+        import torch
+
+        from .. import evaluate
+        vit = run.model.backbone
+        if not hasattr(vit, "encode"):
+            raise ValueError(f"{factor}_probe_patches needs a tiny-ViT run, not backbone={run.config.backbone!r}")
+        device = next(vit.parameters()).device
+
+        def patches(x):
+            return vit.encode(vit.tokens(x))[:, 1:].flatten(1)
+        with torch.no_grad():
+            train = evaluate.embed(patches, full.train_images.to(device))
+            test = evaluate.embed(patches, full.test_images.to(device))
+        return evaluate.factor_probes(train, {factor: full.train_factors[factor]},
+                                      test, {factor: full.test_factors[factor]})[factor]
+    return measure
+
+
 # measures a grid can ask for: name -> fn(trained run, the data it trained on, the grid's full data) -> number
 MEASURES = {
     "linear_acc_z": lambda run, data, full: _probe(run, data, output=1),   # the embedding z the loss sees
@@ -116,6 +139,7 @@ MEASURES = {
     "prototypes_of_majority": _prototypes_of_majority,
     **{f"{f}_probe_{out}": _factor(f, i) for f in ("shape", "colour", "background", "size", "position")
        for i, out in enumerate("hz")},
+    **{f"{f}_probe_patches": _patch_factor(f) for f in ("shape", "position")},  # tiny-ViT runs only
 }
 
 
