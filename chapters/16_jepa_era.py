@@ -665,6 +665,12 @@ assert {"lejepa", "dino", "mocov3"} <= {r["method"] for r in rows}  # the method
 # 5. Compute `lidar_score` with `representation=False` (the embedding z the loss sees) for the
 #    runs of this chapter. Do LiDAR of the representation and of the embedding rank the runs
 #    the same way?
+# 6. Train `RunConfig(method="ijepa", dataset="digits", image_size=32, patch_size=4,
+#    representation_dim=64, steps=2000)`: an 8 × 8 patch grid, so a target block covers several
+#    patches. Does I-JEPA close the gap to MAE (`method="mae"`, same knobs)? Try
+#    `target_block_scale` 0.3 as well.
+# 7. Train `msn` with `sinkhorn_iters=0`, then with `me_max_weight=0`. Which of the two
+#    balancing terms keeps its targets from all choosing one prototype (`diagnose(run)`)?
 #
 # ## Summary
 # LeJEPA keeps the joint-embedding prediction loss, which a constant network minimises, and
