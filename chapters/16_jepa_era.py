@@ -670,7 +670,8 @@ assert {"lejepa", "dino", "mocov3"} <= {r["method"] for r in rows}  # the method
 #    patches. Does I-JEPA close the gap to MAE (`method="mae"`, same knobs)? Try
 #    `target_block_scale` 0.3 as well.
 # 7. Train `msn` with `sinkhorn_iters=0`, then with `me_max_weight=0`. Which of the two
-#    balancing terms keeps its targets from all choosing one prototype (`diagnose(run)`)?
+#    balancing terms keeps the features from collapsing (look at the linear probe and at
+#    `std_ratio(run)`)?
 #
 # ## Summary
 # LeJEPA keeps the joint-embedding prediction loss, which a constant network minimises, and
