@@ -266,7 +266,7 @@ def prototype_counts(run, images) -> dict:
 
 
 dino = BASE.replace(method="dino")
-K = dino.num_prototypes
+K = dino.resolved().num_prototypes  # None on the config means the method's default
 dino_runs = {"DINO (centred, τ_t=0.04)": load_or_train(dino),
              "DINO, dino_center=False": load_or_train(dino.replace(dino_center=False)),
              "DINO, teacher_temp=0.1 (no sharpening)": load_or_train(dino.replace(teacher_temp=0.1))}
