@@ -66,7 +66,7 @@ class TinyViT(nn.Module):
         self.patch_size = patch_size
         self.norm_in = Normalize()
         self.patch = nn.Conv2d(3, dim, patch_size, patch_size)
-        n = (image_size // patch_size) ** 2
+        n = self.num_patches = (image_size // patch_size) ** 2
         self.cls = nn.Parameter(torch.zeros(1, 1, dim))
         self.pos = nn.Parameter(torch.randn(1, n + 1, dim) * 0.02)
         layer = nn.TransformerEncoderLayer(dim, max(1, dim // 64), dim * mlp_ratio, dropout=0.0,
@@ -74,10 +74,18 @@ class TinyViT(nn.Module):
         self.blocks = nn.TransformerEncoder(layer, depth, enable_nested_tensor=False)
         self.norm = nn.LayerNorm(dim)
 
-    def tokens(self, x):
-        """(N, 3, S, S) → (N, 1 + patches, dim) before the encoder."""
+    def tokens(self, x, keep=None, mask=None, mask_token=None):
+        """(N, 3, S, S) → (N, 1 + patches, dim): [CLS] and patch embeddings with their positions,
+        before the encoder. mask (N, patches) bool with mask_token (1, 1, dim): the masked
+        patches' embeddings are replaced by the token (iBOT). keep (N, k) patch indices: only
+        those patches follow the [CLS] token, each with its own position (MAE, MSN, I-JEPA)."""
         t = self.patch(self.norm_in(x)).flatten(2).transpose(1, 2)
-        return torch.cat([self.cls.expand(len(t), -1, -1), t], 1) + self.pos[:, : t.shape[1] + 1]
+        if mask is not None:
+            t = torch.where(mask[..., None], mask_token.to(t.dtype), t)
+        t = torch.cat([self.cls.expand(len(t), -1, -1), t], 1) + self.pos[:, : t.shape[1] + 1]
+        if keep is None:
+            return t
+        return torch.cat([t[:, :1], t[:, 1:].gather(1, keep[..., None].expand(-1, -1, t.shape[-1]))], 1)
 
     def encode(self, tokens):
         """(N, T, dim) tokens (any subset of positions, already embedded) → (N, T, dim) outputs."""

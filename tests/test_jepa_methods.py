@@ -119,6 +119,23 @@ def test_ibot_needs_the_vit_and_dino_without_it_keeps_its_weights_names():
     assert all(p.grad is None for p in ibot.teacher.parameters())
 
 
+def test_ibot_takes_the_teachers_cls_and_patch_targets_from_one_pass():
+    """With iBOT on, the EMA teacher encodes the two large views once per step (both its [CLS]
+    and its patch targets come from that pass), and its [CLS] targets equal a separate pass's."""
+    from cookbook_lib.methods import build
+    cfg = RunConfig(method="dino", backbone="vit_tiny", image_size=16, representation_dim=64, projector_width=64,
+                    embedding_dim=16, num_prototypes=32, ibot_weight=1.0).resolved()
+    model = build(cfg, 6)
+    model.rng = torch.Generator().manual_seed(0)
+    calls = []
+    model.teacher["backbone"].blocks.register_forward_hook(lambda m, i, o: calls.append(len(i[0])))
+    views = [torch.rand(8, 3, 16, 16) for _ in range(2)]
+    _, _, teacher_cls = model.ibot_terms(torch.cat(views))
+    assert calls == [16]  # one pass over both large views
+    separate = model.targets(model.forward_with, views, None)
+    assert torch.allclose(teacher_cls, torch.cat([t[2] for t in separate]), atol=1e-6)
+
+
 def test_ibot_weight_is_read_only_on_the_vit():
     from cookbook_lib.methods import catalog
     assert catalog.reads("dino", "ibot_weight", "vit_tiny") and not catalog.reads("dino", "ibot_weight", "convnet")

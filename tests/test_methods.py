@@ -441,6 +441,26 @@ def test_vit_tiny_gets_the_patch_size_knob():
     assert build(cfg.replace(patch_size=2).resolved(), 10).backbone.patch.kernel_size == (2, 2)
 
 
+def test_vit_tokens_keep_a_subset_of_patches_and_mask_others_with_their_positions():
+    from cookbook_lib.nets import TinyViT
+    torch.manual_seed(0)
+    vit, x = TinyViT(16, 4, dim=64, depth=1), torch.rand(3, 3, 16, 16)
+    full = vit.tokens(x)
+    keep = torch.tensor([[5, 0, 9], [15, 14, 1], [2, 3, 4]])
+    kept = vit.tokens(x, keep=keep)
+    assert kept.shape == (3, 4, 64) and torch.equal(kept[:, 0], full[:, 0])
+    for i in range(3):  # each kept patch with its own position embedding, in the order asked
+        assert torch.equal(kept[i, 1:], full[i, 1 + keep[i]])
+    mask = torch.zeros(3, vit.num_patches, dtype=torch.bool)
+    mask[0, [2, 7]] = True
+    token = torch.randn(1, 1, 64)
+    masked = vit.tokens(x, mask=mask, mask_token=token)
+    assert torch.allclose(masked[0, 1 + 2], token[0, 0] + vit.pos[0, 1 + 2])
+    assert torch.allclose(masked[0, 1 + 7], token[0, 0] + vit.pos[0, 1 + 7])
+    unmasked = torch.ones_like(mask).index_put_((torch.tensor([0, 0]), torch.tensor([2, 7])), torch.tensor(False))
+    assert torch.equal(masked[:, 1:][unmasked], full[:, 1:][unmasked])
+
+
 # ---------------------------------------------------------------- the projector_bn knob
 def test_projector_bn_knob_removes_batchnorm_from_the_projector_only():
     base = RunConfig(method="simclr", dataset="digits", image_size=16, batch_size=16, steps=4, log_every=2,

@@ -170,25 +170,27 @@ class DINO(TeacherStudent):
         return (F.normalize(z, dim=-1) @ F.normalize(net("head").weight, dim=-1).T).reshape(n, t, -1)
 
     def ibot_terms(self, x):
-        """The student's masked pass over the large views x (2N, 3, S, S): its (h, z, logits)
-        of the [CLS] token and the iBOT loss against the teacher's unmasked patches."""
+        """The masked pass over the large views x (2N, 3, S, S): the student's (h, z, logits) of
+        the [CLS] token, the iBOT loss against the teacher's unmasked patches, and the
+        teacher's [CLS] logits from the same teacher pass (None when the teacher is the
+        student: its targets are then the student's own, as without iBOT)."""
         cfg, vit = self.config, self.backbone
-        patches = vit.patch(vit.norm_in(x)).flatten(2).transpose(1, 2)
-        mask = self.patch_mask(len(x), patches.shape[1], x.device)
-        patches = torch.where(mask[..., None], self.patch_mask_token.to(patches.dtype), patches)
-        tokens = torch.cat([vit.cls.expand(len(x), -1, -1), patches], 1) + vit.pos[:, : patches.shape[1] + 1]
-        out = vit.encode(tokens)
+        mask = self.patch_mask(len(x), vit.num_patches, x.device)
+        out = vit.encode(vit.tokens(x, mask=mask, mask_token=self.patch_mask_token))
         student = self.forward_with(lambda n: getattr(self, n), None, h=out[:, 0])
         with torch.no_grad():  # iBOT's targets never take a gradient
             tv = self.teacher_net("backbone")
-            teacher_patches = self.patch_logits(self.teacher_net, tv.encode(tv.tokens(x))[:, 1:])
+            teacher_out = tv.encode(tv.tokens(x))
+            teacher_patches = self.patch_logits(self.teacher_net, teacher_out[:, 1:])
+            teacher_cls = None if self.teacher is None else self.forward_with(self.teacher_net, None,
+                                                                                h=teacher_out[:, 0])[2]
         loss = torch.zeros((), device=x.device)
         if mask.any():
             loss = losses.ibot(self.patch_logits(lambda n: getattr(self, n), out[:, 1:]), teacher_patches, mask,
                                self.patch_center, cfg.student_temp, cfg.teacher_temp)
         self.patch_center.copy_(losses.dino_center_update(self.patch_center, [gather(teacher_patches.flatten(0, 1))],
                                                           cfg.center_momentum))
-        return student, loss
+        return student, loss, teacher_cls
 
     @staticmethod
     def forward_with(net, x, h=None):
@@ -213,14 +215,16 @@ class DINO(TeacherStudent):
 
     def loss(self, views, labels):
         cfg = self.config
-        ibot = None
+        ibot = teacher = None
         if self.ibot:
-            large, ibot = self.ibot_terms(torch.cat(views[:2]))
+            large, ibot, teacher_cls = self.ibot_terms(torch.cat(views[:2]))
             student = [tuple(t.chunk(2)[i] for t in large) for i in range(2)]
             student += encode_views(lambda x: self.forward_with(lambda n: getattr(self, n), x), views[2:])
+            teacher = None if teacher_cls is None else list(teacher_cls.chunk(2))  # one teacher pass for both
         else:
             student = encode_views(lambda x: self.forward_with(lambda n: getattr(self, n), x), views)
-        teacher = [t[2] for t in self.targets(self.forward_with, views[:2], student)]
+        if teacher is None:
+            teacher = [t[2] for t in self.targets(self.forward_with, views[:2], student)]
         loss = losses.dino([s[2] for s in student], teacher, self.center, cfg.student_temp, cfg.teacher_temp)
         if ibot is not None:
             loss = loss + cfg.ibot_weight * ibot
@@ -286,12 +290,10 @@ class MSN(TeacherStudent):
         """The student's representation of x (N, 3, S, S) with a random `mask_ratio` of its
         patches dropped (at least one kept)."""
         vit = self.backbone
-        tokens = vit.tokens(x)
-        p = tokens.shape[1] - 1
+        p = vit.num_patches
         keep = max(1, p - int(round(self.config.mask_ratio * p)))
         idx = self.uniform(len(x), p, device=x.device).argsort(1)[:, :keep]
-        visible = tokens[:, 1:].gather(1, idx[..., None].expand(-1, -1, tokens.shape[-1]))
-        return vit.encode(torch.cat([tokens[:, :1], visible], 1))[:, 0]
+        return vit.encode(vit.tokens(x, keep=idx))[:, 0]
 
     def loss(self, views, labels):
         cfg = self.config

@@ -148,9 +148,7 @@ class IJEPA(TeacherStudent):
         x = views[0]
         vit = self.backbone
         context_idx, target_idx = self.masks(len(x), x.device)
-        tokens = vit.tokens(x)
-        visible = tokens[:, 1:].gather(1, context_idx[..., None].expand(-1, -1, tokens.shape[-1]))
-        context = vit.encode(torch.cat([tokens[:, :1], visible], 1))[:, 1:]
+        context = vit.encode(vit.tokens(x, keep=context_idx))[:, 1:]
         pred = self.predictor(context, context_idx, target_idx)
         n, m, kt = target_idx.shape
         with torch.no_grad():

@@ -206,9 +206,7 @@ class MAE(Method):
         """The decoder's prediction (N, patches, p·p·3), float32, for every patch of the images
         x (N, 3, S, S) when the encoder sees only the patches `visible` (N, keep) (indices)."""
         n, vit = len(x), self.backbone
-        tokens = vit.tokens(x)
-        patches = tokens[:, 1:].gather(1, visible[..., None].expand(-1, -1, tokens.shape[-1]))
-        encoded = vit.encode(torch.cat([tokens[:, :1], patches], 1))
+        encoded = vit.encode(vit.tokens(x, keep=visible))
         e = self.to_decoder(encoded)
         full = self.mask_token.to(e.dtype).expand(n, self.num_patches, -1).clone()
         full = full.scatter(1, visible[..., None].expand(-1, -1, e.shape[-1]), e[:, 1:])
