@@ -141,3 +141,33 @@ def test_ibot_weight_is_read_only_on_the_vit():
     assert catalog.reads("dino", "ibot_weight", "vit_tiny") and not catalog.reads("dino", "ibot_weight", "convnet")
     for method in ("ijepa", "msn", "mae"):
         assert not catalog.reads(method, "backbone") and method in catalog.VIT_METHODS
+
+
+def test_msn_prototypes_in_use_go_from_k_to_one_when_every_image_lands_on_one_prototype():
+    from torch import nn
+
+    from cookbook_lib.evidence.measures import MEASURES
+    from cookbook_lib.methods import build
+    cfg = RunConfig(method="msn", image_size=16, representation_dim=64, projector_width=64, embedding_dim=16,
+                    num_prototypes=8).resolved()
+    model = build(cfg, 6).eval()
+    x = torch.rand(64, 3, 16, 16, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():  # spread prototypes: eight orthogonal directions
+        model.prototypes.copy_(torch.eye(16)[:8])
+    spread = model.prototypes_in_use(x)
+    assert all(1.0 <= v <= 8.0 + 1e-4 for v in spread.values()), spread
+
+    class Constant(nn.Module):  # every image embedded on prototype 0
+        def forward(self, h):
+            return torch.eye(16)[:1].expand(len(h), -1)
+    model.projector = Constant()
+    model.teacher["projector"] = Constant()
+    collapsed = model.prototypes_in_use(x)
+    assert collapsed["targets"] < 1.01 and collapsed["anchors"] < 1.5, collapsed
+    assert spread["targets"] > 1.5, spread  # the measure could tell the two apart
+
+    class NotMSN:
+        config = cfg.replace(method="dino")
+        model = nn.Linear(1, 1)
+    with pytest.raises(ValueError, match="msn run"):
+        MEASURES["targets_prototypes_in_use"](NotMSN(), None, None)

@@ -57,6 +57,10 @@ _IBOT = dict(method="dino", dataset="shapes", image_size=16, backbone="vit_tiny"
              batch_size=64, steps=1000, log_every=100, projector_width=256, embedding_dim=64, num_prototypes=256)
 _PATCH_READS = ("position_probe_patches", "shape_probe_patches", "shape_probe_h")
 
+# chapter 16's MSN: chapter 06's tiny ViT, data and budget (its recipe: 32 prototypes, τ 0.1, half the patches masked)
+_MSN = dict({k: v for k, v in _MAE.items() if k != "mask_ratio"}, method="msn", steps=2000, log_every=250)
+_MSN_READS = ("targets_prototypes_in_use", "anchors_prototypes_in_use")
+
 GRIDS: dict[str, Grid] = {g.name: g for g in (
     Grid("01_why_ssl.simclr", dict(_WHY, method="simclr"), {"steps": [0, 1500]}, measures=_FEW_LABELS,
          claim="frozen SimCLR features (steps 1500) and random-init ones (steps 0), probed with 1, 5, 20 and 100 "
@@ -149,4 +153,10 @@ GRIDS: dict[str, Grid] = {g.name: g for g in (
          claim="I-JEPA on the same tiny ViT, data and budget as chapter 06's MAE (06_masked_modeling.protocols): "
                "predicting hidden blocks in feature space against predicting their pixels, under the linear "
                "probe and a 300-step fine-tune (Assran et al. 2023)"),
+    Grid("16_jepa_era.msn", _MSN, {"sinkhorn_iters": [3, 0]}, measures=_MSN_READS,
+         claim="MSN on the same tiny ViT, data and budget, with its targets balanced by Sinkhorn (as its released "
+               "code) and with the me-max term alone (as its loss is written): the prototypes the targets and the "
+               "anchors use, and the linear probe (Assran et al. 2022)"),
+    Grid("16_jepa_era.msn_random_init", dict(_MSN, steps=0), {"sinkhorn_iters": [3]}, measures=_MSN_READS,
+         claim="the same MSN network at random init: the floor"),
 )}

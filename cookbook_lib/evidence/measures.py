@@ -127,6 +127,22 @@ def _patch_factor(factor: str):
     return measure
 
 
+def _msn_in_use(which: str):
+    """MSN's effective number of prototypes in use on the full data's test images
+    (`MSN.prototypes_in_use`): its teacher's targets or its student's anchors."""
+    def measure(run, data, full) -> float:
+        import torch
+
+        from .. import evaluate
+        model = run.model.eval()
+        if not hasattr(model, "prototypes_in_use"):
+            raise ValueError(f"{which}_prototypes_in_use needs an msn run, not method={run.config.method!r}")
+        device = next(model.parameters()).device
+        with torch.no_grad():
+            return model.prototypes_in_use(evaluate.to_float(full.test_images[:2048]).to(device))[which]
+    return measure
+
+
 # measures a grid can ask for: name -> fn(trained run, the data it trained on, the grid's full data) -> number
 MEASURES = {
     "linear_acc_z": lambda run, data, full: _probe(run, data, output=1),   # the embedding z the loss sees
@@ -140,6 +156,7 @@ MEASURES = {
     **{f"{f}_probe_{out}": _factor(f, i) for f in ("shape", "colour", "background", "size", "position")
        for i, out in enumerate("hz")},
     **{f"{f}_probe_patches": _patch_factor(f) for f in ("shape", "position")},  # tiny-ViT runs only
+    **{f"{w}_prototypes_in_use": _msn_in_use(w) for w in ("targets", "anchors")},  # MSN runs only
 }
 
 

@@ -275,7 +275,8 @@ class MSN(TeacherStudent):
     and mean-entropy maximisation (`me_max_weight`) keeps the prototypes used evenly over
     the batch (`losses.msn`); the targets are balanced over the prototypes by
     `sinkhorn_iters` Sinkhorn steps, as MSN's official code does (without them, measured on
-    digits, every target picks one prototype and the features end below random init).
+    digits over three seeds, every target picks one prototype and the probe is no better
+    than the untrained network's: chapter 16, grid `16_jepa_era.msn`).
     """
 
     SHARPEN = 0.25  # MSN's target temperature is τ × 0.25
@@ -294,6 +295,21 @@ class MSN(TeacherStudent):
         keep = max(1, p - int(round(self.config.mask_ratio * p)))
         idx = self.uniform(len(x), p, device=x.device).argsort(1)[:, :keep]
         return vit.encode(vit.tokens(x, keep=idx))[:, 0]
+
+    @torch.no_grad()
+    def prototypes_in_use(self, x: torch.Tensor) -> dict:
+        """Effective numbers of prototypes, exp(entropy of the mean assignment over the images
+        x (N, 3, S, S)), for the teacher's sharpened targets before Sinkhorn balancing (at
+        τ × SHARPEN) and for the student's anchors (unmasked here, at τ): from K (all used
+        evenly) down to 1 (every image on one prototype). Me-max acts on the anchors' mean."""
+        q = F.normalize(self.prototypes.float(), dim=-1)
+        tau = self.config.temperature
+
+        def used(z, t):
+            p = F.softmax(F.normalize(z.float(), dim=-1) @ q.T / t, dim=-1).mean(0)
+            return float(torch.exp(-(p * p.clamp_min(1e-12).log()).sum()))
+        target = self.teacher_net("projector")(self.teacher_net("backbone")(x))
+        return {"targets": used(target, tau * self.SHARPEN), "anchors": used(self.projector(self.backbone(x)), tau)}
 
     def loss(self, views, labels):
         cfg = self.config
