@@ -127,8 +127,8 @@ class RunConfig:
     queue_size: int | None = knob(None, "queue of past embeddings: MoCo negatives, NNCLR support set, SwAV codes (0 = none); None = the method's default", range=(0, 1_000_000),
                        slider=(0, 65536), pow2=True, hint='a queue gives more negatives / codes than one batch holds')
     # after the cookbook: LeJEPA
-    sigreg_lambda: float = knob(0.05, "LeJEPA: weight λ of SIGReg (the prediction loss gets 1 − λ); 0 = no regulariser: the embeddings collapse", range=(0.0, 1.0),
-                       hint="raise it (LeJEPA's is 0.05; 0 lets the embeddings collapse)")
+    sigreg_lambda: float | None = knob(None, "LeJEPA: weight λ of SIGReg (the prediction loss gets 1 − λ); 0 = no regulariser: the embeddings collapse; None = the method's default (0.02)", range=(0.0, 1.0),
+                       hint="raise it (LeJEPA's paper uses 0.05; 0 lets the embeddings collapse)")
     sigreg_slices: int = knob(1024, "LeJEPA: random 1-D directions SIGReg tests the embeddings along, drawn afresh each step", range=(1, 65536), log=True,
                        pow2=True, slider=(1, 8192), hint="more directions test the embedding's distribution more thoroughly")
     sigreg_t_max: float = knob(3.0, "LeJEPA: SIGReg integrates the characteristic functions over t in [-t_max, t_max]", range=(0.5, 10.0))
