@@ -516,15 +516,10 @@ vit_acc = {enc: {p: ev.values(m, **point) for p, m in PROTOCOLS.items()} for enc
 display(Table({"encoder (stored, seeds 0-2)": enc, **{p: " ".join(f"{v:.3f}" for v in vals) for p, vals in row.items()}}
               for enc, row in vit_acc.items()))
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), layout="constrained", sharey=True)  # one scale: compare the panels
+low = min(v for row in vit_acc.values() for vals in row.values() for v in vals)
 for ax, p in zip(axes, ("linear probe", "fine-tune (300 steps)")):
-    for i, (enc, row) in enumerate(vit_acc.items()):
-        vals = row[p]
-        ax.bar(i, sum(vals) / len(vals), color=f"C{i}", alpha=0.6)
-        ax.plot([i] * len(vals), vals, "k.", ms=7)
-    ax.set_xticks(range(len(vit_acc)), [e.replace(" (", "\n(") for e in vit_acc], fontsize=9)
-    low = min(v for row in vit_acc.values() for vals in row.values() for v in vals)
-    ax.set(title=f"{p} (bars: mean; dots: seeds)", ylabel="test accuracy", ylim=(max(0.0, low - 0.05), 1.0))
-    ax.grid(axis="y", alpha=0.3)
+    plots.seeds({enc: row[p] for enc, row in vit_acc.items()}, ylabel="test accuracy", title=p,
+                ylim=(max(0.0, low - 0.05), 1.0), ax=ax)
 plt.show()
 
 # %%
@@ -582,13 +577,8 @@ display(Table({"encoder (stored, seeds 0-2)": run, **{p: " ".join(f"{v:.3f}" for
               for run, row in ibot_acc.items()))
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), layout="constrained")
 for ax, (p, ref) in zip(axes, zip(IBOT_READS, (1 / 9, chance(data.test_labels)))):
-    for i, (run, row) in enumerate(ibot_acc.items()):
-        ax.bar(i, sum(row[p]) / len(row[p]), color=f"C{i}", alpha=0.6)
-        ax.plot([i] * len(row[p]), row[p], "k.", ms=7)
-    ax.axhline(ref, ls="--", color="0.4", lw=1, label="chance")
-    ax.set_xticks(range(len(ibot_acc)), list(ibot_acc))
-    ax.set(title=f"{p}\n(bars: mean; dots: seeds)", ylabel="linear-probe accuracy", ylim=(0, 1))
-    ax.legend(fontsize=8, loc="upper left")
+    plots.seeds({run: row[p] for run, row in ibot_acc.items()}, ylabel="linear-probe accuracy", title=p,
+                reference=ref, ylim=(0, 1), ax=ax)
 plt.show()
 
 # %%
@@ -655,21 +645,12 @@ display(Table({"encoder (stored, seeds 0-2)": run,
                **{p: " ".join(f"{v:.2f}" if "use" in p else f"{v:.3f}" for v in vals) for p, vals in row.items()}}
               for run, row in msn_vals.items()))
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.6), layout="constrained")
-for ax, panel in zip(axes, (("targets in use", "anchors in use"), ("linear probe",))):
-    width = 0.8 / len(panel)
-    for j, p in enumerate(panel):
-        for i, row in enumerate(msn_vals.values()):
-            x = i + (j - (len(panel) - 1) / 2) * width
-            ax.bar(x, sum(row[p]) / len(row[p]), width * 0.9, color=f"C{j}", alpha=0.6, label=p if i == 0 and len(panel) > 1 else None)
-            ax.plot([x] * len(row[p]), row[p], "k.", ms=6)
-    ax.set_xticks(range(len(msn_vals)), [r.replace(" (", "\n(").replace(", ", ",\n") for r in msn_vals], fontsize=9)
-    ax.grid(axis="y", alpha=0.3)
-axes[0].set(title=f"prototypes in use on the test images\n(of K = {K_MSN}; bars: mean, dots: seeds)",
-            ylabel="exp H(mean assignment)", ylim=(0, K_MSN))
-axes[0].legend(fontsize=8)
-axes[1].axhline(chance(load_dataset("digits", 16).test_labels), ls="--", color="0.4", lw=1, label="chance")
-axes[1].legend(fontsize=8)
-axes[1].set(title="linear probe on the representation\n(bars: mean; dots: seeds)", ylabel="test accuracy", ylim=(0, 1))
+plots.seeds({run: {p: row[p] for p in ("targets in use", "anchors in use")} for run, row in msn_vals.items()},
+            ylabel="exp H(mean assignment)", title=f"prototypes in use on the test images (of K = {K_MSN})",
+            ylim=(0, K_MSN), ax=axes[0])
+plots.seeds({run: row["linear probe"] for run, row in msn_vals.items()}, ylabel="test accuracy",
+            title="linear probe on the representation", reference=chance(load_dataset("digits", 16).test_labels),
+            ylim=(0, 1), ax=axes[1])
 plt.show()
 
 # %%

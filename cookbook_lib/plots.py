@@ -358,3 +358,36 @@ def bars(table: dict, ylabel: str = "accuracy", title: str | None = None, refere
     ax.grid(alpha=0.3, axis="y")
     ax.legend(fontsize=FONT, loc="upper left", bbox_to_anchor=(1.01, 1))  # outside: never over a bar
     return fig
+
+
+def seeds(table: dict, ylabel: str = "accuracy", title: str | None = None, reference: float | None = None,
+          reference_label: str = "chance", ylim=None, ax=None):
+    """Seeded results as bars and dots: table = {group: [one value per seed]} or {group: {series:
+    [values]}} (several series side by side in each group). Each bar is the mean over the seeds,
+    each dot one seed, so the spread is read next to the difference. reference: a dashed
+    horizontal line (e.g. chance or the untrained network)."""
+    groups = list(table)
+    rows = {g: (v if isinstance(v, dict) else {None: v}) for g, v in table.items()}
+    series = list(dict.fromkeys(s for r in rows.values() for s in r))
+    fig, ax = _axes(ax, (max(4.5, 1.7 * len(groups) + 1), 3.6))
+    width = 0.8 / len(series)
+    for j, s in enumerate(series):
+        for i, g in enumerate(groups):
+            vals = [_num(v) for v in rows[g].get(s, [])]
+            if not vals:
+                continue
+            x = i + (j - (len(series) - 1) / 2) * width
+            colour = f"C{j}" if len(series) > 1 else f"C{i % 10}"
+            ax.bar(x, sum(vals) / len(vals), width * 0.9, color=colour, alpha=0.6,
+                   label=s if s is not None and i == 0 else None)
+            ax.plot([x] * len(vals), vals, "k.", ms=6)
+    if reference is not None:
+        ax.axhline(reference, ls="--", color="0.4", lw=1, label=reference_label)
+    ax.set_xticks(range(len(groups)), [g.replace(" (", "\n(").replace(", ", ",\n") for g in groups], fontsize=FONT)
+    ax.set(ylabel=ylabel, title=f"{title}\n(bars: mean; dots: seeds)" if title else "bars: mean; dots: seeds")
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    ax.grid(axis="y", alpha=0.3)
+    if len(series) > 1 or reference is not None:
+        ax.legend(fontsize=FONT, loc="best")  # where it hides the fewest bars and dots
+    return fig

@@ -319,6 +319,8 @@ def test_every_figure_saves_to_png(tmp_path):
         "view_grid": plots.view_grid(imgs, [imgs, imgs[:, :, :4, :4]]),
         "sweep_lines": plots.sweep_lines([dict(method="simclr", lr=lr, linear_acc=lr) for lr in (0.1, 1.0)],
                                          "lr", "linear_acc"),
+        "seeds": plots.seeds({"random init": [0.3, 0.32, 0.31], "SimCLR": [0.6, 0.62, 0.58]}, reference=0.17),
+        "seeds_series": plots.seeds({"a": {"x": [1, 2], "y": [3, 4]}, "b": {"x": [2, 2], "y": [1, 1]}}),
     }
     for name, fig in figs.items():
         assert isinstance(fig, matplotlib.figure.Figure)
@@ -353,3 +355,13 @@ def test_bars_groups_series_and_reference():
     assert labels[:2] == ["a", "b"] or set(labels) >= {"a", "b", "chance"}
     assert any(t.get_text() == "NaN" for t in ax.texts)
     assert ax.get_title() == "factors"
+
+
+def test_seeds_draws_the_mean_as_a_bar_and_every_seed_as_a_dot():
+    fig = plots.seeds({"a": [0.2, 0.4, 0.6], "b": [1.0, 3.0]}, reference=0.1)
+    ax = fig.axes[0]
+    heights = sorted(round(p.get_height(), 6) for p in ax.patches)
+    assert heights == [0.4, 2.0]  # the means of the seeds
+    dots = sorted(float(y) for line in ax.lines if line.get_marker() == "." for y in line.get_ydata())
+    assert dots == [0.2, 0.4, 0.6, 1.0, 3.0]
+    assert any(line.get_linestyle() == "--" and list(line.get_ydata()) == [0.1, 0.1] for line in ax.lines)
