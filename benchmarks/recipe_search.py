@@ -2,7 +2,8 @@
 
 Each run appends one JSON line to `--out` (default `benchmarks/recipe_search.jsonl`): the
 method, the knobs set, the seed, the steps, the final linear and kNN accuracy of the frozen
-backbone, RankMe, the seconds, and (with `--curve`) the online-probe history. A stopped
+backbone, RankMe (of the embedding and of the backbone), the embedding std × √d (≈ 1
+healthy, 0 collapsed), the seconds, and (with `--curve`) the online-probe history. A stopped
 search keeps the lines so far; a run already in the file (same method, knobs, seed, steps
 and variant) is skipped, so a search can be restarted.
 
@@ -116,7 +117,9 @@ def main():
             warnings.simplefilter("ignore")
             run = train(cfg, progress=False)
         m = run.metrics
-        rec.update(linear_acc=m["linear_acc"], knn_acc=m["knn_acc"], rankme=m["rankme"], status=run.status,
+        rec.update(linear_acc=m["linear_acc"], knn_acc=m["knn_acc"], rankme=m["rankme"],
+                   rankme_backbone=m["rankme_backbone"],
+                   embedding_std_sqrt_d=m["embedding_std"] * run.embedding_dim ** 0.5, status=run.status,
                    seconds=run.seconds)
         if a.curve:
             rec["curve"] = [(h["step"], round(h["online_probe_acc"], 4), round(h["loss"], 4), round(h["rankme"], 1))
