@@ -107,6 +107,10 @@ GRIDS: dict[str, Grid] = {g.name: g for g in (
     Grid("02_origins.rotation", _ORIGINS, {"method": ["simclr", "rotation"], "steps": [0, 300]},
          claim="rotation prediction on shapes, where nothing has an 'up', against the random-init encoder "
                "(steps 0) and SimCLR at the same budget (§2.1; Gidaris et al. 2018)"),
+    Grid("02_origins.rotation_digits", dict(_ORIGINS, dataset="digits"), {"method": ["rotation"], "steps": [0, 300]},
+         measures=("labelled1_linear_acc", "labelled5_linear_acc"),
+         claim="rotation prediction on digits, which are drawn upright: the task is solvable there, and the "
+               "features it learns beat the random-init encoder with few labels (§2.1; Gidaris et al. 2018)"),
     Grid("10_projector.depth", _PROJECTOR, {"projector_depth": [0, 1, 2]}, measures=("linear_acc_z",),
          claim="what a projector does to the backbone's linear accuracy (§3.2; SimCLR's Fig. 8) and to its "
                "effective rank, against the embedding the loss sees (Jing et al. 2022)"),
