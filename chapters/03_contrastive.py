@@ -193,8 +193,9 @@ for name in ("simclr", "dcl", "moco"):
 #   neighbour" that replaces the positive is usually an unrelated image, and the loss
 #   pulls unrelated images together. It also trains a predictor on top of the projector.
 #   Its advantage — positives that are *other* images of the same kind — needs an encoder
-#   that is already decent (the benchmark in `benchmarks/RESULTS.md` runs 300 steps at
-#   batch 128; try `STEPS = 1000`).
+#   that is already decent: the three-seed reference table in `benchmarks/RESULTS.md` has it
+#   well behind SimCLR at 300 and at 1,500 steps (batch 128), and its 5,000-step learning
+#   curve there shows it closing most of the gap later. Try `STEPS = 1000`.
 # - MoCo trains its keys with a momentum copy of the encoder; at a few hundred steps the copy
 #   lags behind the encoder and the queue holds stale keys (chapter 04 looks at the EMA).
 #

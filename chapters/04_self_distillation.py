@@ -196,6 +196,11 @@ plots.history(list(byol_runs.values()), labels=list(byol_runs))
 # - Without both, the two branches are the same network with a stop-gradient between them
 #   and no way to differ: the loss falls to about 0 and the embedding std to about 0 — the
 #   "loss falls but std dies" picture again.
+# - Not collapsing is not the same as learning fast. At the cookbook's budgets BYOL and
+#   SimSiam keep a healthy std but learn more slowly than SimCLR: the three-seed reference
+#   table in `benchmarks/RESULTS.md` has them well behind it at 300 and at 1,500 steps, and
+#   its learning curves show them catching up with a few times more steps. What speeds them
+#   up is the predictor's learning rate (BYOL's recipe multiplies it by 10; chapter 11).
 
 # %%
 collapsed = byol_runs["BYOL predictor_depth=0, ema_momentum=0"]
