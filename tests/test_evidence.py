@@ -192,6 +192,11 @@ def test_the_factor_and_transfer_measures_probe_what_they_name(shapes16_small, m
     idx = shapes16_small.labelled_index(5, seed=0)
     one_draw = linear_probe(h_tr[idx], shapes16_small.train_labels[idx], h_te, shapes16_small.test_labels)
     assert evidence.measures._few_labels(5, draws=1)(run, None, shapes16_small) == pytest.approx(one_draw)
+    d, y_tr, y_te = run.config.embedding_dim, shapes16_small.train_labels, shapes16_small.test_labels
+    assert evidence.MEASURES["linear_acc_h_sub"](run, shapes16_small, shapes16_small) == pytest.approx(
+        linear_probe(h_tr[:, :d], y_tr, h_te[:, :d], y_te))   # DirectCLR's slice of h
+    assert evidence.MEASURES["linear_acc_h_rest"](run, shapes16_small, shapes16_small) == pytest.approx(
+        linear_probe(h_tr[:, d:], y_tr, h_te[:, d:], y_te))
     seen = {}
     monkeypatch.setattr(sys.modules["cookbook_lib.evaluate"], "fine_tune", lambda *a, **k: seen.update(k) or 0.5)
     assert evidence.MEASURES["fine_tune300_acc"](run, None, shapes16_small) == 0.5

@@ -114,6 +114,10 @@ GRIDS: dict[str, Grid] = {g.name: g for g in (
     Grid("10_projector.depth", _PROJECTOR, {"projector_depth": [0, 1, 2]}, measures=("linear_acc_z",),
          claim="what a projector does to the backbone's linear accuracy (§3.2; SimCLR's Fig. 8) and to its "
                "effective rank, against the embedding the loss sees (Jing et al. 2022)"),
+    Grid("10_projector.directclr", dict(_PROJECTOR, method="directclr"), {"steps": [300]},
+         measures=("linear_acc_h_sub", "linear_acc_h_rest"),
+         claim="DirectCLR (Jing et al. 2022): InfoNCE on a fixed sub-vector of the representation, no projector, "
+               "against SimCLR with no, a linear or an MLP projector (10_projector.depth), same budget"),
     Grid("10_projector.embedding_dim", _PROJECTOR, {"method": ["simclr", "vicreg"], "embedding_dim": [16, 128, 1024]},
          claim="SimCLR and VICReg as the projector output grows (the paper's Fig. 11; Garrido et al. 2022): "
                "VICReg is the more sensitive of the two, but moderate sizes work"),

@@ -60,6 +60,19 @@ def _factor(factor: str, output: int):
     return measure
 
 
+def _h_part(first: bool):
+    """Linear-probe accuracy of the first `embedding_dim` coordinates of h (`first`; the
+    sub-vector DirectCLR's loss sees) or of the others: how much of the representation the
+    loss trained, for a method that applies it to a slice of h."""
+    def measure(run, data, full) -> float:
+        from .. import evaluate
+        d = run.config.embedding_dim
+        (h_train, _), (h_test, _) = _embedded(run, data)
+        part = slice(None, d) if first else slice(d, None)
+        return evaluate.linear_probe(h_train[:, part], data.train_labels, h_test[:, part], data.test_labels)
+    return measure
+
+
 def _fine_tune(steps: int):
     """Test accuracy after fine-tuning a copy of the backbone end to end with a linear head for
     `steps` minibatches of 64 (lr 3e-3, the run's seed), chapter 06's protocol (§3.7)."""
@@ -151,6 +164,8 @@ MEASURES = {
     "linear_acc_shapes": _on_dataset("shapes"),
     **{f"labelled{k}_linear_acc": _few_labels(k) for k in (1, 5, 20, 100)},
     "fine_tune300_acc": _fine_tune(300),
+    "linear_acc_h_sub": _h_part(True),     # the first embedding_dim coordinates of h (DirectCLR's z)
+    "linear_acc_h_rest": _h_part(False),   # the other coordinates of h
     "prototype_balance": _prototype_balance,
     "prototypes_of_majority": _prototypes_of_majority,
     **{f"{f}_probe_{out}": _factor(f, i) for f in ("shape", "colour", "background", "size", "position")
