@@ -4,8 +4,10 @@
     python benchmarks/methods.py [--steps 300] [--methods simclr,byol] [--datasets shapes,digits]
                                  [--seed 0] [--mae-steps 50]
 
-Writes benchmarks/RESULTS.md (rewritten after every run, so a stopped benchmark leaves the
-rows so far). A `random init` row (steps=0) is the floor, `supervised` the ceiling. A method
+Writes its tables into benchmarks/RESULTS.md, between the markers `<!-- methods-single-seed -->`
+and `<!-- /methods-single-seed -->` (the rest of the file, the three-seed table of
+`results_table.py` and the hand-written reading, is kept), rewritten after every run, so a
+stopped benchmark leaves the rows so far. A `random init` row (steps=0) is the floor, `supervised` the ceiling. A method
 that raises is recorded as `error` and the benchmark goes on.
 """
 import argparse
@@ -28,7 +30,7 @@ from cookbook_lib.methods.catalog import CATALOG, METHODS
 # probe): about 3 s/step on one CPU core, so 300 steps would double the benchmark's time.
 MAE_STEPS = 50
 FAMILY = {"random init": "baseline", **{m: row.family for m, row in CATALOG.items()}}
-NOTES = "## Reading the tables"  # a section of RESULTS.md written by hand, kept when the tables are rewritten
+MARKERS = ("<!-- methods-single-seed -->", "<!-- /methods-single-seed -->")  # this script's part of RESULTS.md
 COLUMNS = ("method", "family", "steps", "linear acc", "kNN acc", "RankMe", "RankMe (backbone)",
            "embedding std × √d", "s / step", "status")
 
@@ -70,7 +72,7 @@ def device_name(device):
 def write(path, tables, a, started):
     device = pick_device("auto")
     lines = [
-        "# Every method at its defaults, at one budget",
+        "## One seed, every method: the pretext tasks, the baselines, and digits",
         "",
         f"Re-create with `{a.command}`{' (pinned to one core: `OMP_NUM_THREADS=1 taskset -c 0 python ...`)' if torch.get_num_threads() == 1 else ''}.",
         f"{datetime.date.today()}, device {device_name(device)}, {torch.get_num_threads()} torch thread(s), "
@@ -93,12 +95,13 @@ def write(path, tables, a, started):
                      f"so it runs {a.mae_steps} steps instead of {a.steps} (`--mae-steps`) to keep the benchmark "
                      f"short: its row is not at the same budget as the others.")
     for dataset, rows in tables.items():
-        lines += ["", f"## {dataset}", "", "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+        lines += ["", f"### {dataset}", "", "| " + " | ".join(COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
         lines += ["| " + " | ".join(r) + " |" for r in rows]
     lines += ["", "Speed: `benchmarks/throughput.md` (images/s, fraction of peak) and `benchmarks/vs_lightly.md`."]
     old = Path(path).read_text() if Path(path).exists() else ""
-    notes = old[old.index(NOTES):] if NOTES in old else ""  # hand-written reading, kept across re-runs
-    Path(path).write_text("\n".join(lines) + "\n" + ("\n" + notes if notes else ""))
+    start, end = MARKERS
+    head, tail = (old.split(start, 1)[0], old.split(end, 1)[1]) if start in old and end in old else (old, "\n")
+    Path(path).write_text(head + start + "\n" + "\n".join(lines) + "\n" + end + tail)
 
 
 def main():

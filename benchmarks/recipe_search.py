@@ -62,14 +62,17 @@ def done_keys(out: Path) -> set:
     return {key_of(json.loads(line)) for line in out.read_text().splitlines() if line.strip()}
 
 
-def summary(out: Path) -> None:
+def summary(out: Path, methods=None) -> list[str]:
+    """The Markdown table of `out`: mean ± std over the seeds of each (method, steps, setting),
+    for `methods` (all when None)."""
     groups = defaultdict(list)
     for line in out.read_text().splitlines():
         if line.strip():
             r = json.loads(line)
-            groups[(r["method"], r["steps"], r.get("variant", ""), json.dumps(r["set"], sort_keys=True))].append(r)
-    print("| method | steps | setting | seeds | linear acc | kNN acc | RankMe | s / step |")
-    print("|---|---|---|---|---|---|---|---|")
+            if methods is None or r["method"] in methods:
+                groups[(r["method"], r["steps"], r.get("variant", ""), json.dumps(r["set"], sort_keys=True))].append(r)
+    lines = ["| method | steps | setting | seeds | linear acc | kNN acc | RankMe | s / step |",
+             "|---|---|---|---|---|---|---|---|"]
     for (method, steps, variant, setting), rs in sorted(groups.items()):
         def ms(k):
             v = [r[k] for r in rs]
@@ -78,8 +81,9 @@ def summary(out: Path) -> None:
         label += f" [{variant}]" if variant else ""
         seeds = ",".join(str(r["seed"]) for r in sorted(rs, key=lambda r: r["seed"]))
         sps = statistics.mean(r["seconds"] / max(1, r["steps"]) for r in rs)
-        print(f"| {method} | {steps} | {label} | {seeds} | {ms('linear_acc')} | {ms('knn_acc')} | "
-              f"{statistics.mean(r['rankme'] for r in rs):.1f} | {sps:.3f} |")
+        lines.append(f"| {method} | {steps} | {label} | {seeds} | {ms('linear_acc')} | {ms('knn_acc')} | "
+                     f"{statistics.mean(r['rankme'] for r in rs):.1f} | {sps:.3f} |")
+    return lines
 
 
 def main():
@@ -94,7 +98,8 @@ def main():
     p.add_argument("--summary", action="store_true")
     a = p.parse_args()
     if a.summary:
-        return summary(a.out)
+        print("\n".join(summary(a.out)))
+        return
     torch.set_num_threads(1)
     knobs = {}
     for item in a.set:
