@@ -203,7 +203,7 @@ for ax, (m, (h, z)) in zip(axes, spectra.items()):
            title=f"{m}: spectrum before and after the projector")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3, which="both")
-axes[0].set_ylabel("σ_k / σ_1 (centred)")
+axes[0].set_ylabel(r"$\sigma_k / \sigma_1$ (centred)")
 fig.tight_layout()
 Table({"method": m, "RankMe h": rk_h, "of D_h": rk_h / spectra[m][0].shape[1], "RankMe z": rk_z,
        "of D_z": rk_z / spectra[m][1].shape[1], "z / h": rk_z / rk_h, "linear_acc": runs[m].metrics["linear_acc"]}

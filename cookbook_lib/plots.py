@@ -144,7 +144,7 @@ def spectrum(embeddings, normalize=True, ax=None):
         ax.plot(np.arange(1, len(s) + 1), s, color=f"C{i % 10}", label=f"{name} (RankMe {metrics.rankme(z):.1f})")
     ax.set_yscale("log")
     ax.set(title="singular value spectrum (centred)", xlabel="rank index k",
-           ylabel="σ_k / σ_1" if normalize else "singular value σ_k")
+           ylabel=r"$\sigma_k / \sigma_1$" if normalize else r"singular value $\sigma_k$")
     ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=FONT)
     return fig
