@@ -123,18 +123,20 @@ def section(runs, dataset_label):
         target = mean(simclr, "linear_acc") - GAP_TO_SIMCLR
         text += ["", f"What they need: the step at which the online probe (one batch of test images, so noisy: the "
                      f"mean of five consecutive logs) first reaches {target:.3f}, SimCLR's 1,500-step accuracy less "
-                     f"8 points, in one 5,000-step run (`benchmarks/recipe_curves.jsonl`; SimCLR's own run for scale: "
-                     f"the online probe reads lower than a frozen-backbone probe, so compare the steps):", ""]
+                     f"8 points, in the first stored learning curve of each (a 5,000-step run of `recipe_curves.jsonl` "
+                     f"where there is one, else a 1,500-step run of `defaults_1500.jsonl` kept with `--curve`; "
+                     f"SimCLR's own 5,000-step run for scale: the online probe reads lower than a frozen-backbone "
+                     f"probe, so compare the steps):", ""]
         for m in [m for m, _ in sorted(short1500, key=lambda x: x[1])] + ["simclr"]:
             text.append(f"- {m}: {reach(m, target)}")
     return text
 
 
 def curves(method):
-    """The stored learning curves of `method`: its 1,500-step runs at today's defaults that kept one
-    (`defaults_1500.jsonl`, `--curve`) first, then its 5,000-step runs (`recipe_curves.jsonl`)."""
+    """The stored learning curves of `method`: its 5,000-step runs (`recipe_curves.jsonl`) first, then
+    its 1,500-step runs at today's defaults that kept one (`defaults_1500.jsonl`, `--curve`)."""
     out = []
-    for name in ("defaults_1500.jsonl", "recipe_curves.jsonl"):
+    for name in ("recipe_curves.jsonl", "defaults_1500.jsonl"):
         path = HERE / name
         lines = path.read_text().splitlines() if path.exists() else []
         out += [r for r in map(json.loads, filter(str.strip, lines))
