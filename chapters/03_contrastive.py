@@ -195,7 +195,7 @@ for name in ("simclr", "dcl", "moco"):
 #   Its advantage — positives that are *other* images of the same kind — needs an encoder
 #   that is already decent: the three-seed reference table in `benchmarks/RESULTS.md` has it
 #   well behind SimCLR at 300 and at 1,500 steps (batch 128), and its 5,000-step learning
-#   curve there shows it closing most of the gap later. Try `STEPS = 1000`.
+#   curve there gets near SimCLR's 1,500-step accuracy only later. Try `STEPS = 1000`.
 # - MoCo trains its keys with a momentum copy of the encoder; at a few hundred steps the copy
 #   lags behind the encoder and the queue holds stale keys (chapter 04 looks at the EMA).
 #
