@@ -7,7 +7,9 @@ the markers `<!-- methods-table -->` and `<!-- /methods-table -->`: mean ± std 
 at both budgets, the cookbook's two targets (10 points over the random-init floor at 300 steps;
 within 8 points of SimCLR at 1,500) checked per method, and the sentences that read them; and
 the part between `<!-- search-table -->` markers: the recipe search of the methods that miss a
-target (`recipe_search.py --summary` for them).
+target (`recipe_search.py --summary` for them); and the part between `<!-- second-dataset -->`
+markers: the methods at 300 steps on `scattered_digits` (`scattered_digits_300.jsonl`) beside
+their `shapes` numbers, with the rank correlation of the two orders.
 
     python benchmarks/results_table.py [--print]   # --print: to stdout, RESULTS.md untouched
 
@@ -132,6 +134,69 @@ def section(runs, dataset_label):
     return text
 
 
+def load_second(path, dataset="scattered_digits"):
+    """(method, steps) -> the runs of `path` at the method's defaults on `dataset` (the only knob set)."""
+    runs = defaultdict(dict)
+    lines = path.read_text().splitlines() if path.exists() else []
+    for r in map(json.loads, filter(str.strip, lines)):
+        if r["set"] == {"dataset": dataset} and not r.get("variant"):
+            runs[(r["method"], r["steps"])][r["seed"]] = r
+    return {k: [v[s] for s in sorted(v)] for k, v in runs.items()}
+
+
+def ranks(values):
+    """Rank of each value (1 = largest), ties sharing their mean rank."""
+    order = sorted(range(len(values)), key=lambda i: -values[i])
+    out = [0.0] * len(values)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            out[order[k]] = (i + j) / 2 + 1
+        i = j + 1
+    return out
+
+
+def spearman(x, y):
+    """Spearman's rank correlation of two equally long lists."""
+    rx, ry = ranks(x), ranks(y)
+    mx, my = statistics.mean(rx), statistics.mean(ry)
+    cov = sum((a - mx) * (b - my) for a, b in zip(rx, ry))
+    return cov / (sum((a - mx) ** 2 for a in rx) * sum((b - my) ** 2 for b in ry)) ** 0.5
+
+
+def second_section(second, shapes, steps=300):
+    """The methods at `steps` on the second dataset beside their `shapes` numbers: the floor, the
+    gain over it, the rank on each dataset and how well the two orders agree."""
+    floor = second.get(("simclr", 0), [])
+    have = [m for m in JOINT_EMBEDDING if len(second.get((m, steps), [])) >= 3 and len(shapes.get((m, steps), [])) >= 3]
+    if not floor or not have:
+        return ["No runs on the second dataset yet."]
+    acc2 = [mean(second[(m, steps)], "linear_acc") for m in have]
+    acc1 = [mean(shapes[(m, steps)], "linear_acc") for m in have]
+    r2, r1 = ranks(acc2), ranks(acc1)
+    f2 = mean(floor, "linear_acc")
+    out = [f"`scattered_digits`, 32 px, batch 128, the default convnet, {steps} steps, seeds 0-2 (mean ± std), "
+           f"linear probe on the backbone; random-init floor {mean_std(floor, 'linear_acc')} (kNN "
+           f"{mean_std(floor, 'knn_acc')}); chance 0.100. Beside it, the same methods on `shapes` at {steps} steps.",
+           "", f"| method | linear | kNN | over the floor | rank | rank on `shapes` | linear on `shapes` |",
+           "|---|---|---|---|---|---|---|"]
+    for m, a2, q2, q1 in sorted(zip(have, acc2, r2, r1), key=lambda t: t[2]):
+        rs = second[(m, steps)]
+        out.append(f"| {m} | {mean_std(rs, 'linear_acc')} | {mean_std(rs, 'knn_acc')} | {signed(a2 - f2)} | "
+                   f"{q2:g} | {q1:g} | {mean_std(shapes[(m, steps)], 'linear_acc')} |")
+    missing = [m for m in JOINT_EMBEDDING if m not in have]
+    gains = [a - f2 for a in acc2]
+    rho = f"{spearman(acc1, acc2):.2f}" if len(have) >= 3 else "—"
+    out += ["", f"{sum(g >= FLOOR_GAIN for g in gains)} of {len(have)} methods gain 10 points or more over the floor "
+                f"(from {signed(min(gains))} to {signed(max(gains))}); Spearman's rank correlation of the two "
+                f"datasets' orders: {rho}."
+            + (f" Not run yet: {', '.join(missing)}." if missing else "")]
+    return out
+
+
 def curves(method):
     """The stored learning curves of `method`: its 5,000-step runs (`recipe_curves.jsonl`) first, then
     its 1,500-step runs at today's defaults that kept one (`defaults_1500.jsonl`, `--curve`)."""
@@ -168,11 +233,13 @@ def main():
     runs = load([HERE / "defaults_300.jsonl", HERE / "defaults_1500.jsonl", HERE / "recipe_search.jsonl"])
     body = section(runs, "`shapes`, 32 px, batch 128, the default convnet, linear probe on the backbone")
     if a.print:
-        print("\n".join(body))
+        print("\n".join(body + [""] + second_section(load_second(HERE / "scattered_digits_300.jsonl"), runs)))
         return
     sys.path.insert(0, str(HERE))
     from recipe_search import summary
-    sections = {"methods-table": body, "search-table": summary(HERE / "recipe_search.jsonl", SEARCHED)}
+    second = second_section(load_second(HERE / "scattered_digits_300.jsonl"), runs)
+    sections = {"methods-table": body, "search-table": summary(HERE / "recipe_search.jsonl", SEARCHED),
+                "second-dataset": second}
     results = HERE / "RESULTS.md"
     text = results.read_text()
     for marker, lines in sections.items():

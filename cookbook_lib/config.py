@@ -40,7 +40,7 @@ def knob(default, help, choices=None, range=None, log=False, stops=None, pow2=Fa
                        pow2=pow2, slider=slider, hint=hint))
 
 
-DATASETS = ("shapes", "digits", "cifar10", "cifar100", "stl10", "imagefolder")
+DATASETS = ("shapes", "digits", "scattered_digits", "cifar10", "cifar100", "stl10", "imagefolder")
 BACKBONES = ("convnet", "resnet18", "vit_tiny")
 OPTIMIZERS = ("sgd", "lars", "adamw")
 
@@ -55,7 +55,7 @@ class RunConfig:
 
     # --- what to train
     method: str = knob("simclr", "the SSL method (or `supervised`, the labelled baseline)", choices=METHODS)
-    dataset: str = knob("shapes", "pretraining data: `shapes` and `digits` ship with the cookbook", choices=DATASETS)
+    dataset: str = knob("shapes", "pretraining data: `shapes`, `digits` and `scattered_digits` ship with the cookbook", choices=DATASETS)
     data_path: str = knob("", "where the files of cifar10/cifar100/stl10/imagefolder are; '' = COOKBOOK_DATA or data/")
     image_size: int = knob(32, "images are rendered or resized to this many pixels a side", range=(8, 256),
                        slider=(8, 128))

@@ -1,5 +1,5 @@
 """Embedded datasets: shapes is deterministic per seed and its factor labels are right; digits
-loads; subsets (`ImageData.head`) and the class-imbalanced subsets of chapter 08 (`long_tailed`)."""
+loads; scattered_digits follows its factors and keeps train and test writers apart; subsets (`ImageData.head`) and the class-imbalanced subsets of chapter 08 (`long_tailed`)."""
 import pytest
 import torch
 
@@ -57,6 +57,60 @@ def test_load_dataset_shapes_and_digits():
     assert len(d.train_images) + len(d.test_images) == 1797
     assert d.train_images.shape[1:] == (3, 16, 16)
     assert torch.equal(d.train_images[:, 0], d.train_images[:, 2])  # grey digits in 3 channels
+
+
+def _digit_split():
+    from cookbook_lib.data import _digit_ink
+    return _digit_ink()
+
+
+def test_scattered_digits_deterministic_and_labels_are_the_source_digits():
+    from cookbook_lib.data.scattered_digits import FACTOR_CLASSES as SD, make_scattered_digits, sample_factors
+    ink, labels, _, _ = _digit_split()
+    a, ya, fa = make_scattered_digits(ink, labels, 300, 16, seed=4)
+    b, yb, _ = make_scattered_digits(ink, labels, 300, 16, seed=4)
+    c, _, _ = make_scattered_digits(ink, labels, 300, 16, seed=5)
+    assert torch.equal(a, b) and torch.equal(ya, yb) and not torch.equal(a, c)
+    assert a.dtype == torch.uint8 and a.shape == (300, 3, 16, 16)
+    assert set(fa) == set(SD) and torch.equal(ya, fa["digit"])
+    assert torch.equal(ya, labels[sample_factors(300, len(labels), seed=4)["source"]])
+    for name, k in SD.items():
+        counts = torch.bincount(fa[name], minlength=k)
+        assert len(counts) == k and (counts > 0).all(), name
+
+
+def test_scattered_digits_pixels_follow_the_factors():
+    """The ink sits where the position factor says, and in the foreground colour: a digit drawn
+    at the left has its ink mass left of centre; the frame's corner shows the background."""
+    from cookbook_lib.data.scattered_digits import factor_classes, render, sample_factors
+    ink, labels, _, _ = _digit_split()
+    f = sample_factors(400, len(labels), seed=2)
+    imgs = render(ink, f, 32).float()
+    col = factor_classes(f, labels)["position"] % 3
+    diff = (imgs - imgs[:, :, :1, :1]).abs().sum(1)  # distance from the corner (background) colour
+    xs = torch.arange(32).float()
+    mass_x = (diff.sum(1) * xs).sum(1) / diff.sum(1).sum(1)
+    assert mass_x[col == 0].mean() < 14.5 < 16.5 < mass_x[col == 2].mean()
+    from cookbook_lib.data.shapes import _hsv_to_rgb
+    bg = _hsv_to_rgb(f["bg_hue"], f["bg_saturation"], f["bg_value"]) * 255
+    assert (imgs[:, :, 0, 0] - bg).abs().max() < 2  # corners are background (digit boxes stay inside)
+
+
+def test_load_scattered_digits_keeps_writers_apart():
+    """Train images come from the 1,437 training digits only and test images from the 360
+    test digits, so a probe never meets a test writer's digit during training."""
+    d = load_dataset("scattered_digits", 16, "cpu")
+    assert d.num_classes == 10 and d.train_images.shape[1:] == (3, 16, 16)
+    assert len(d.train_images) == 8192 and len(d.test_images) == 2048
+    assert set(d.train_factors) == {"digit", "colour", "size", "position", "background"}
+    from cookbook_lib.data.scattered_digits import render, sample_factors
+    xtr, ytr, xte, yte = _digit_split()
+    for ink, labels, n, seed, images, split_labels in ((xtr, ytr, 8192, 0, d.train_images, d.train_labels),
+                                                        (xte, yte, 2048, 1, d.test_images, d.test_labels)):
+        f = sample_factors(n, len(labels), seed=seed)
+        assert torch.equal(split_labels.cpu(), labels[f["source"]])
+        first = {k: v[:32] for k, v in f.items()}
+        assert torch.equal(images[:32].cpu(), render(ink, first, 16))
 
 
 def test_resize_uint8_keeps_dtype_and_expands_grey():

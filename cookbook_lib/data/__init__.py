@@ -1,6 +1,6 @@
 """Datasets as uint8 tensors on the device: `load_dataset(name, ...) -> ImageData`.
 
-`shapes` and `digits` ship with the cookbook (rendered / bundled, no download). `cifar10`,
+`shapes`, `digits` and `scattered_digits` ship with the cookbook (rendered / bundled, no download). `cifar10`,
 `cifar100`, `stl10` and `imagefolder` read files under the data root (`data_root()`) or
 `data_path`; nothing downloads unless asked (`python -m cookbook_lib download cifar10`,
 `data/download.py`).
@@ -19,9 +19,11 @@ import torch
 from ..device import pick_device
 from .files import load as load_files
 from .files import resize_uint8
+from .scattered_digits import FACTOR_CLASSES as SCATTERED_FACTOR_CLASSES
+from .scattered_digits import make_scattered_digits
 from .shapes import FACTOR_CLASSES, SHAPE_NAMES, make_shapes
 
-SHAPES_TRAIN, SHAPES_TEST = 8192, 2048  # images rendered for the shapes train / test splits
+SHAPES_TRAIN, SHAPES_TEST = 8192, 2048  # images rendered for the train / test splits of shapes and scattered_digits
 
 
 @dataclass(frozen=True, eq=False)
@@ -125,17 +127,25 @@ def user_cache_dir(platform: str = sys.platform, env=os.environ) -> Path:
     return Path(env.get("XDG_CACHE_HOME") or home / ".cache") / "ssl_cookbook"
 
 
-def _digits(image_size: int):
-    """scikit-learn's 1,797 handwritten 8×8 digits, split 1,437 / 360 with a fixed permutation."""
+def _digit_ink():
+    """scikit-learn's 1,797 handwritten 8×8 digits as float ink in [0, 1], (N, 1, 8, 8), and
+    their labels, split 1,437 / 360 with a fixed permutation: (x_train, y_train, x_test, y_test)."""
     from sklearn.datasets import load_digits
 
     d = load_digits()
-    x = torch.tensor(d.images, dtype=torch.float32)[:, None] / 16 * 255
+    x = torch.tensor(d.images, dtype=torch.float32)[:, None] / 16
     y = torch.tensor(d.target, dtype=torch.long)
     perm = torch.randperm(len(y), generator=torch.Generator().manual_seed(0))
-    x, y = resize_uint8(x.round().to(torch.uint8), image_size)[perm], y[perm]
+    x, y = x[perm], y[perm]
     n_train = int(0.8 * len(y))
-    return x[:n_train], y[:n_train], x[n_train:], y[n_train:], tuple(str(i) for i in range(10))
+    return x[:n_train], y[:n_train], x[n_train:], y[n_train:]
+
+
+def _digits(image_size: int):
+    """The digits of `_digit_ink` as uint8 images, white on black, resized to `image_size`."""
+    xtr, ytr, xte, yte = _digit_ink()
+    as_uint8 = lambda x: resize_uint8((x * 255).round().to(torch.uint8), image_size)  # noqa: E731
+    return as_uint8(xtr), ytr, as_uint8(xte), yte, tuple(str(i) for i in range(10))
 
 
 def load_dataset(name: str = "shapes", image_size: int = 32, device="auto", data_path: str = "") -> ImageData:
@@ -151,13 +161,19 @@ def _load(name: str, image_size: int, device: str, data_path: str) -> ImageData:
         xtr, ytr, ftr = make_shapes(SHAPES_TRAIN, image_size, seed=0, device=device)
         xte, yte, fte = make_shapes(SHAPES_TEST, image_size, seed=1, device=device)
         return ImageData("shapes", xtr, ytr, xte, yte, SHAPE_NAMES, ftr, fte, dict(FACTOR_CLASSES))
+    if name == "scattered_digits":
+        ink_tr, lab_tr, ink_te, lab_te = _digit_ink()
+        xtr, ytr, ftr = make_scattered_digits(ink_tr, lab_tr, SHAPES_TRAIN, image_size, seed=0, device=device)
+        xte, yte, fte = make_scattered_digits(ink_te, lab_te, SHAPES_TEST, image_size, seed=1, device=device)
+        return ImageData("scattered_digits", xtr, ytr, xte, yte, tuple(str(i) for i in range(10)), ftr, fte,
+                         dict(SCATTERED_FACTOR_CLASSES))
     if name == "digits":
         xtr, ytr, xte, yte, names = _digits(image_size)
     elif name in ("cifar10", "cifar100", "stl10", "imagefolder"):
         root = Path(data_path).expanduser() if data_path else data_root()
         xtr, ytr, xte, yte, names = load_files(name, root, image_size)
     else:
-        raise ValueError(f"unknown dataset {name!r}: choose shapes, digits, cifar10, cifar100, stl10 or imagefolder")
+        raise ValueError(f"unknown dataset {name!r}: choose shapes, digits, scattered_digits, cifar10, cifar100, stl10 or imagefolder")
     return ImageData(name, xtr.to(device), ytr.to(device), xte.to(device), yte.to(device), tuple(names))
 
 
