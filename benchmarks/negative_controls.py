@@ -3,8 +3,8 @@
 Each mechanism is switched off by one knob, nothing else changes, seeds 0-2:
 SimDINO's coding rate (`coding_rate_weight=0`), SwAV's Sinkhorn-Knopp equal partition
 (`sinkhorn_iters=0`) and W-MSE's whitening (`whitening=False`). `quick` is the chapters'
-quick mode (16-pixel shapes, batch 64, 60 / 80 steps), `full` their full mode (32 pixels,
-batch 128, 300 steps). Each run appends one JSON line to `negative_controls.jsonl` (a run
+quick mode (16-pixel shapes, the first 2,048 training and 1,024 test images, batch 64, 50 / 80
+steps), `full` their full mode (32 pixels, every image, batch 128, 300 steps). Each run appends one JSON line to `negative_controls.jsonl` (a run
 already there is skipped, so a stopped grid restarts where it was); `--table` writes
 `negative_controls.md` from the lines. The chapters' assertion margins come from this table.
 
@@ -36,7 +36,7 @@ def config(method: str, mode: str, seed: int, value):
     from cookbook_lib import RunConfig
     quick = mode == "quick"
     settings, knob, _, _ = CASES[method]
-    steps = (60 if method == "simdino" else 80) if quick else 300
+    steps = (50 if method == "simdino" else 80) if quick else 300
     return RunConfig(method=method, dataset="shapes", image_size=16 if quick else 32, batch_size=64 if quick else 128,
                      steps=steps, log_every=10 if quick else 25, seed=seed, optimizer="adamw", lr=2e-3,
                      weight_decay=1e-4, embedding_dim=(32 if quick else 64) if method == "wmse" else 128,
@@ -48,7 +48,7 @@ def run_grid(mode: str, seeds, methods) -> None:
     from cookbook_lib.data import load_dataset
     torch.set_num_threads(1)
     done = {(r["mode"], r["method"], r["value"], r["seed"]) for r in read()}
-    data = load_dataset("shapes", 16 if mode == "quick" else 32, "cpu")
+    data = load_dataset("shapes", 16, "cpu").head(2048, 1024) if mode == "quick" else load_dataset("shapes", 32, "cpu")
     for method in methods:
         _, knob, on, off = CASES[method]
         for seed in seeds:

@@ -56,16 +56,19 @@ from cookbook_lib.widgets import knob_panel
 env = setup(seed=0)
 
 # %% tags=["parameters"]
-# Quick mode (COOKBOOK_QUICK=1, set by the tests): ten short runs on 16-pixel shapes, about
-# 5 s each on one CPU core (about 60 s for the chapter). Full mode: 32-pixel shapes, batch 128,
+# Quick mode (COOKBOOK_QUICK=1, set by the tests): eleven short runs on 2,048 16-pixel shapes
+# (probed on 1,024 test images), about 4 s each on one CPU core (under a minute for the
+# chapter). Full mode: every image of 32-pixel shapes, batch 128,
 # 300 steps, about 1 min per run on one free CPU core (12-20 min in all, depending on what
 # else the machine runs), a few seconds per run on a GPU. The phenomena and the checks below
 # hold in both modes.
 QUICK = env.quick
 IMAGE_SIZE = 16 if QUICK else 32
 BATCH_SIZE = 64 if QUICK else 128
-STEPS = 60 if QUICK else 300
+STEPS = 50 if QUICK else 300
 LOG_EVERY = 10 if QUICK else 25
+N_TRAIN = 2048 if QUICK else 8192  # training images (8192 / 2048: every image of shapes)
+N_TEST = 1024 if QUICK else 2048  # test images, for the probes and the measures of the embedding
 SEED = 0
 
 # %% [markdown]
@@ -77,7 +80,7 @@ SEED = 0
 BASE = RunConfig(dataset="shapes", image_size=IMAGE_SIZE, batch_size=BATCH_SIZE, steps=STEPS, log_every=LOG_EVERY,
                  seed=SEED, optimizer="adamw", lr=2e-3, weight_decay=1e-4,
                  ema_momentum=0.99, predictor_depth=2, embedding_dim=128)
-data = load_dataset("shapes", IMAGE_SIZE)
+data = load_dataset("shapes", IMAGE_SIZE).head(N_TRAIN, N_TEST)  # runs on it are cached under its name
 
 
 def report(runs: dict) -> Table:
@@ -130,8 +133,8 @@ def report(runs: dict) -> Table:
 
 # %%
 simsiam = BASE.replace(method="simsiam")
-simsiam_runs = {"SimSiam (stop-gradient)": load_or_train(simsiam),
-                "SimSiam, stop_gradient=False": load_or_train(simsiam.replace(stop_gradient=False))}
+simsiam_runs = {"SimSiam (stop-gradient)": load_or_train(simsiam, data=data),
+                "SimSiam, stop_gradient=False": load_or_train(simsiam.replace(stop_gradient=False), data=data)}
 display(report(simsiam_runs))
 plots.history(list(simsiam_runs.values()), labels=list(simsiam_runs))
 
@@ -166,12 +169,15 @@ assert h_std > 0.6, h_std
 # BYOL has two asymmetries: a **predictor** on the student side only (`predictor_depth`: 2
 # is an MLP, 1 is linear, 0 removes it) and an **EMA teacher** (`ema_momentum`). A 2×2 grid
 # switches each off. With `ema_momentum=0` the teacher is the student itself, and the
-# stop-gradient (on by default) still detaches the target. Four runs, about 20 s on one CPU
+# stop-gradient (on by default) still detaches the target. Four runs, about 13 s on one CPU
 # core in quick mode; `sweep` stores them, so re-running the cell is instant.
 
 # %%
 byol = BASE.replace(method="byol")
-grid = sweep(byol, {"predictor_depth": [2, 0], "ema_momentum": [0.99, 0.0]})
+grid = sweep(byol, {"predictor_depth": [2, 0], "ema_momentum": [0.99, 0.0]}, data=data)
+floor = load_or_train(byol.replace(steps=0), data=data).metrics["linear_acc"]  # the random-init encoder
+accs = [r.metrics["linear_acc"] for r in grid.runs]
+print(f"linear probe on the backbone: random-init encoder {floor:.3f}; the four runs {min(accs):.3f} to {max(accs):.3f}")
 Table.of(grid.runs, ["predictor_depth", "ema_momentum", "status", "std_ratio", "rankme", "linear_acc"])
 
 # %%
@@ -191,8 +197,10 @@ plots.history(list(byol_runs.values()), labels=list(byol_runs))
 #   non-decayed, predictor learning rate). Chapter 11 shows when each holds.
 # - Without a predictor but with the EMA, the std sinks well below the healthy line: a
 #   partial collapse that the slow teacher only delays. The std measures the projector
-#   output; the backbone below it can still be useful for a while (compare `linear_acc` in
-#   the table).
+#   output, not the backbone below it. The probe on the backbone (`linear_acc`) is printed
+#   above the table beside the random-init encoder's: where the runs do not clear that
+#   level by more than a seed's spread, the probe cannot rank them, and the std is the
+#   measure to read.
 # - Without both, the two branches are the same network with a stop-gradient between them
 #   and no way to differ: the loss falls to about 0 and the embedding std to about 0 — the
 #   "loss falls but std dies" picture again.
@@ -224,7 +232,7 @@ assert h_std > 0.6, h_std
 # about 5 s on a CPU in quick mode; the four settings above load at once.
 
 # %%
-knob_panel(byol, knobs=("stop_gradient", "predictor_depth", "ema_momentum", "predictor_lr_mult"))
+knob_panel(byol, knobs=("stop_gradient", "predictor_depth", "ema_momentum", "predictor_lr_mult"), data=data)
 
 # %% [markdown]
 # ## DINO: centring and sharpening
@@ -257,7 +265,7 @@ knob_panel(byol, knobs=("stop_gradient", "predictor_depth", "ema_momentum", "pre
 #   spreads over ($K$ if every image's distribution is flat).
 #
 # A healthy teacher uses many prototypes in all, but only some for each image. Three runs,
-# about 15 s on one CPU core in quick mode.
+# about 11 s on one CPU core in quick mode.
 
 # %%
 def prototype_counts(run, images) -> dict:
@@ -272,9 +280,9 @@ def prototype_counts(run, images) -> dict:
 
 dino = BASE.replace(method="dino")
 K = dino.resolved().num_prototypes  # None on the config means the method's default
-dino_runs = {"DINO (centred, τ_t=0.04)": load_or_train(dino),
-             "DINO, dino_center=False": load_or_train(dino.replace(dino_center=False)),
-             "DINO, teacher_temp=0.1 (no sharpening)": load_or_train(dino.replace(teacher_temp=0.1))}
+dino_runs = {"DINO (centred, τ_t=0.04)": load_or_train(dino, data=data),
+             "DINO, dino_center=False": load_or_train(dino.replace(dino_center=False), data=data),
+             "DINO, teacher_temp=0.1 (no sharpening)": load_or_train(dino.replace(teacher_temp=0.1), data=data)}
 counts = {name: prototype_counts(r, data.test_images) for name, r in dino_runs.items()}
 display(Table({"run": name, **c, "K": K} for name, c in counts.items()))
 plots.bars(counts, ylabel=f"effective number of prototypes (of K = {K})",
@@ -282,8 +290,8 @@ plots.bars(counts, ylabel=f"effective number of prototypes (of K = {K})",
 
 # %%
 fig = plots.history(list(dino_runs.values()), labels=list(dino_runs), keys=("loss", "embedding_std"))
-fig.axes[0].axhline(math.log(K), ls=":", color="0.3", lw=1, label="log K (two flat distributions)")
-fig.axes[0].legend(fontsize=9)
+flat = fig.axes[0].axhline(math.log(K), ls=":", color="0.3", lw=1, label="log K (two flat distributions)")
+fig.axes[0].legend(handles=[flat], fontsize=9)  # the runs' legend is below the panels
 fig
 
 # %% [markdown]
@@ -317,7 +325,8 @@ assert no_sharpen["prototypes per image"] > 1.5 * healthy["prototypes per image"
 # beyond; `center_momentum=1` freezes the centre at 0 (the same as no centring).
 
 # %%
-knob_panel(dino, knobs=("dino_center", "teacher_temp", "student_temp", "center_momentum", "ema_momentum"))
+knob_panel(dino, knobs=("dino_center", "teacher_temp", "student_temp", "center_momentum", "ema_momentum"),
+           data=data)
 
 # %% [markdown]
 # ## SimDINO: no prototypes, no centring, no sharpening
@@ -335,10 +344,10 @@ knob_panel(dino, knobs=("dino_center", "teacher_temp", "student_temp", "center_m
 # the batch spreads over many directions and small when it collapses, so subtracting it
 # makes collapse expensive (the cookbook uses $\varepsilon = 0.5$, $\gamma = 0.05$). It is an
 # explicit anti-collapse term, like VICReg's (chapter 05), in place of DINO's balance of
-# centring and sharpening. One run, about 6 s on one CPU core in quick mode.
+# centring and sharpening. One run, about 4 s on one CPU core in quick mode.
 
 # %%
-simdino_run = load_or_train(BASE.replace(method="simdino"))
+simdino_run = load_or_train(BASE.replace(method="simdino"), data=data)
 dino_run = dino_runs["DINO (centred, τ_t=0.04)"]
 head = lambda run: sum(p.numel() for n, p in run.model.named_parameters() if n.startswith("head."))  # noqa: E731
 print(f"prototype-layer parameters: DINO {head(dino_run):,}, SimDINO {head(simdino_run):,}")
@@ -367,10 +376,10 @@ assert simdino_run.metrics["rankme"] > 20, simdino_run.metrics
 # $\gamma$ = `coding_rate_weight` = 0 and SimDINO keeps only the distance term: a student
 # pulled towards an EMA teacher, with no predictor, no centring and no sharpening — BYOL
 # without its predictor (above), which the EMA alone did not hold up. One more run, about
-# 6 s on one CPU core in quick mode.
+# 4 s on one CPU core in quick mode.
 
 # %%
-no_rate = load_or_train(BASE.replace(method="simdino", coding_rate_weight=0.0))
+no_rate = load_or_train(BASE.replace(method="simdino", coding_rate_weight=0.0), data=data)
 pair = {"SimDINO (γ = 0.05)": simdino_run, "SimDINO, coding_rate_weight=0": no_rate}
 display(report(pair))
 fig = plots.history(list(pair.values()), labels=list(pair), keys=("loss", "embedding_std", "rankme"))
@@ -381,7 +390,7 @@ std_off, rank_on, rank_off = std_ratio(no_rate), simdino_run.metrics["rankme"], 
 print(f"embedding std × √d: {std:.2f} with the coding rate, {std_off:.2f} without; "
       f"RankMe {rank_on:.0f} against {rank_off:.0f}")
 # Seeds 0-2 (benchmarks/negative_controls.md): quick mode 0.96-0.97 against 0.32-0.36 and
-# RankMe 118 against 28-33; full mode 0.99 against 0.26-0.31 and RankMe 124 against 10-13.
+# RankMe 116 against 29-35; full mode 0.99 against 0.26-0.31 and RankMe 124 against 10-13.
 # The margins below leave room for seed noise on both sides.
 assert std_off < 0.5 * std and std_off < 0.5, (std_off, std)
 assert rank_off < 0.5 * rank_on, (rank_off, rank_on)
@@ -400,7 +409,7 @@ assert rank_off < 0.5 * rank_on, (rank_off, rank_on)
 #    predictor still prevent collapse?
 # 3. In the DINO panel, find the `teacher_temp` above which the teacher goes flat. Does it
 #    depend on `student_temp`?
-# 4. Build a SimSiam panel, `knob_panel(simsiam, knobs=("stop_gradient", "predictor_lr_mult"))`,
+# 4. Build a SimSiam panel, `knob_panel(simsiam, knobs=("stop_gradient", "predictor_lr_mult"), data=data)`,
 #    turn `stop_gradient` off and set `predictor_lr_mult=10`. Is a fast predictor enough on its own?
 # 5. Which of the collapsed runs above would you have caught from the loss curve alone?
 #

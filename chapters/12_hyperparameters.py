@@ -326,9 +326,9 @@ Table.of({f"weight_decay={wd:g}": run for wd, run in byol_runs.items()}, ["linea
 fig = plots.history(list(byol_runs.values()), keys=("test_std", "test_rankme"),
                     labels=[f"weight_decay={wd:g}" for wd in byol_runs])
 ax = fig.axes
-ax[0].axhline(1.0, ls="--", color="0.4", lw=1, label="isotropic (healthy)")
+iso = ax[0].axhline(1.0, ls="--", color="0.4", lw=1, label="isotropic (healthy)")
 ax[0].set(title="BYOL: embedding std × √d on 512 test images", ylabel="std × √d", ylim=(0, 1.2))
-ax[0].legend(fontsize=plots.FONT)
+ax[0].legend(handles=[iso], fontsize=plots.FONT)  # the runs' legend is below the panels
 ax[1].set(title="BYOL: RankMe of the embedding (512 test images)", ylabel="RankMe")
 fig
 

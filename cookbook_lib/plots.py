@@ -65,6 +65,7 @@ def history(runs, keys=("loss", "rankme", "embedding_std", "online_probe_acc"), 
     Four keys are laid out 2×2, others in a row; `axes` (one per key) reuses existing axes.
     """
     runs = [runs] if hasattr(runs, "history") else list(runs)
+    own_figure = axes is None
     if axes is None:
         shape = (2, 2) if len(keys) == 4 else (1, len(keys))
         fig, axes = _subplots(*shape, figsize=(4.6 * shape[1], 3.4 * shape[0]),
@@ -95,8 +96,13 @@ def history(runs, keys=("loss", "rankme", "embedding_std", "online_probe_acc"), 
                 refs.append(ax.axhline(1 / math.sqrt(d), ls="--", color=c, lw=1,
                                        label=HEALTHY if len(dims) == 1 else f"{HEALTHY} (d={d})"))
             ax.set_ylim(bottom=0)
-        if k == 0 or refs:  # runs in the first panel, the 1/√d lines where they are drawn
-            ax.legend(handles=None if k == 0 else refs, fontsize=FONT)
+        if refs:  # the 1/√d lines where they are drawn
+            ax.legend(handles=refs, fontsize=FONT)
+    if runs and own_figure and len(runs) > 1:  # the runs below the panels: never over a curve
+        fig.legend(*axes[0].get_legend_handles_labels(), fontsize=FONT, loc="outside lower center",
+                   ncols=2 if len(runs) > 2 or len(keys) > 1 else 1)
+    elif runs:  # one run, or axes of a caller's figure: in the first panel
+        axes[0].legend(handles=axes[0].get_lines()[:len(runs)], fontsize=FONT)
     return fig
 
 

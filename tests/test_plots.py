@@ -66,7 +66,11 @@ def test_history_dashboard_panels_lines_and_reference():
         assert ax.get_xlabel() == "step" and ax.get_ylabel()
         assert len(run_lines(ax, {"a", "b", "c"})) == 3
     assert "rank" in axes[1].get_ylabel() and "accuracy" in axes[3].get_ylabel()
-    assert legend_texts(axes[0]) == ["a", "b", "c"]
+    # the runs' legend sits below the panels, where it cannot hide a curve
+    assert axes[0].get_legend() is None and [t.get_text() for t in fig.legends[0].get_texts()] == ["a", "b", "c"]
+    fig.canvas.draw()
+    legend_top = fig.legends[0].get_window_extent().y1
+    assert all(legend_top <= ax.get_window_extent().y0 for ax in axes), "the legend overlaps a panel"
     ref = [ln for ln in axes[2].lines if ln.get_label() == "healthy ≈ 1/√d"]
     assert len(ref) == 1 and ref[0].get_linestyle() == "--"
     assert np.allclose(ref[0].get_ydata(), 1 / math.sqrt(16))
@@ -88,7 +92,7 @@ def test_history_nan_missing_keys_labels_and_layout():
     assert len(axes) == 3 and {ax.get_subplotspec().get_geometry()[:2] for ax in axes} == {(1, 3)}
     loss = run_lines(axes[0], {"first"})[0].get_ydata()
     assert np.isnan(loss[3]) and np.isfinite(np.delete(loss, 3)).all() and loss[5] == 1.5  # NaN = gap
-    assert legend_texts(axes[0]) == ["first", "second"]  # labels win over run.name / method
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["first", "second"]  # labels win over run.name / method
     refs = sorted(ln.get_ydata()[0] for ln in axes[1].lines if "1/√d" in ln.get_label())
     assert np.allclose(refs, [1 / 8, 1 / 4])  # one dashed level per embedding_dim (64 and 16)
     assert any("no 'not_logged'" in t.get_text() for t in axes[2].texts)
