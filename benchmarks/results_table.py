@@ -9,7 +9,8 @@ within 8 points of SimCLR at 1,500) checked per method, and the sentences that r
 the part between `<!-- search-table -->` markers: the recipe search of the methods that miss a
 target (`recipe_search.py --summary` for them); and the part between `<!-- second-dataset -->`
 markers: the methods at 300 steps on `scattered_digits` (`scattered_digits_300.jsonl`) beside
-their `shapes` numbers, with the rank correlation of the two orders.
+their `shapes` numbers, with the rank correlation of the two orders, and their 1,500-step runs
+on it where there are some (`scattered_digits_1500.jsonl`).
 
     python benchmarks/results_table.py [--print]   # --print: to stdout, RESULTS.md untouched
 
@@ -134,10 +135,10 @@ def section(runs, dataset_label):
     return text
 
 
-def load_second(path, dataset="scattered_digits"):
-    """(method, steps) -> the runs of `path` at the method's defaults on `dataset` (the only knob set)."""
+def load_second(paths, dataset="scattered_digits"):
+    """(method, steps) -> the runs of `paths` at the method's defaults on `dataset` (the only knob set)."""
     runs = defaultdict(dict)
-    lines = path.read_text().splitlines() if path.exists() else []
+    lines = [line for path in paths if path.exists() for line in path.read_text().splitlines()]
     for r in map(json.loads, filter(str.strip, lines)):
         if r["set"] == {"dataset": dataset} and not r.get("variant"):
             runs[(r["method"], r["steps"])][r["seed"]] = r
@@ -180,13 +181,15 @@ def second_section(second, shapes, steps=300):
     f2 = mean(floor, "linear_acc")
     out = [f"`scattered_digits`, 32 px, batch 128, the default convnet, {steps} steps, seeds 0-2 (mean ± std), "
            f"linear probe on the backbone; random-init floor {mean_std(floor, 'linear_acc')} (kNN "
-           f"{mean_std(floor, 'knn_acc')}); chance 0.100. Beside it, the same methods on `shapes` at {steps} steps.",
-           "", f"| method | linear | kNN | over the floor | rank | rank on `shapes` | linear on `shapes` |",
-           "|---|---|---|---|---|---|---|"]
+           f"{mean_std(floor, 'knn_acc')}); chance 0.100. Beside it, the same methods on `shapes` at {steps} steps, and "
+           f"in the last column their 1,500-step runs on `scattered_digits` (mean ± std, or one seed's value: seed 0).",
+           "", f"| method | linear | kNN | over the floor | rank | rank on `shapes` | linear on `shapes` | linear 1,500 steps |",
+           "|---|---|---|---|---|---|---|---|"]
     for m, a2, q2, q1 in sorted(zip(have, acc2, r2, r1), key=lambda t: t[2]):
         rs = second[(m, steps)]
         out.append(f"| {m} | {mean_std(rs, 'linear_acc')} | {mean_std(rs, 'knn_acc')} | {signed(a2 - f2)} | "
-                   f"{q2:g} | {q1:g} | {mean_std(shapes[(m, steps)], 'linear_acc')} |")
+                   f"{q2:g} | {q1:g} | {mean_std(shapes[(m, steps)], 'linear_acc')} | "
+                   f"{mean_std(second.get((m, 1500), []), 'linear_acc')} |")
     missing = [m for m in JOINT_EMBEDDING if m not in have]
     gains = [a - f2 for a in acc2]
     rho = f"{spearman(acc1, acc2):.2f}" if len(have) >= 3 else "—"
@@ -233,11 +236,11 @@ def main():
     runs = load([HERE / "defaults_300.jsonl", HERE / "defaults_1500.jsonl", HERE / "recipe_search.jsonl"])
     body = section(runs, "`shapes`, 32 px, batch 128, the default convnet, linear probe on the backbone")
     if a.print:
-        print("\n".join(body + [""] + second_section(load_second(HERE / "scattered_digits_300.jsonl"), runs)))
+        print("\n".join(body + [""] + second_section(load_second([HERE / "scattered_digits_300.jsonl", HERE / "scattered_digits_1500.jsonl"]), runs)))
         return
     sys.path.insert(0, str(HERE))
     from recipe_search import summary
-    second = second_section(load_second(HERE / "scattered_digits_300.jsonl"), runs)
+    second = second_section(load_second([HERE / "scattered_digits_300.jsonl", HERE / "scattered_digits_1500.jsonl"]), runs)
     sections = {"methods-table": body, "search-table": summary(HERE / "recipe_search.jsonl", SEARCHED),
                 "second-dataset": second}
     results = HERE / "RESULTS.md"
