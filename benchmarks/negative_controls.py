@@ -4,8 +4,8 @@ Each mechanism is switched off by one knob, nothing else changes, seeds 0-2:
 SimDINO's coding rate (`coding_rate_weight=0`), SwAV's Sinkhorn-Knopp equal partition
 (`sinkhorn_iters=0`) and W-MSE's whitening (`whitening=False`). `quick` is the chapters'
 quick mode (16-pixel shapes, the first 2,048 training and 1,024 test images, batch 64, 50 / 80
-steps), `full` their full mode (32 pixels, every image, batch 128, 300 steps). Each run appends one JSON line to `negative_controls.jsonl` (a run
-already there is skipped, so a stopped grid restarts where it was); `--table` writes
+steps), `full` their full mode (32 pixels, every image, batch 128, 300 steps). Each run appends
+one JSON line to `negative_controls.jsonl` (a run already there is skipped, so a stopped grid restarts where it was); `--table` writes
 `negative_controls.md` from the lines. The chapters' assertion margins come from this table.
 
     OMP_NUM_THREADS=1 python benchmarks/negative_controls.py --mode quick --seeds 0,1,2

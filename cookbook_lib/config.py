@@ -55,7 +55,8 @@ class RunConfig:
 
     # --- what to train
     method: str = knob("simclr", "the SSL method (or `supervised`, the labelled baseline)", choices=METHODS)
-    dataset: str = knob("shapes", "pretraining data: `shapes`, `digits` and `scattered_digits` ship with the cookbook", choices=DATASETS)
+    dataset: str = knob("shapes", "pretraining data: `shapes`, `digits` and `scattered_digits` ship with the cookbook",
+                        choices=DATASETS)
     data_path: str = knob("", "where the files of cifar10/cifar100/stl10/imagefolder are; '' = COOKBOOK_DATA or data/")
     image_size: int = knob(32, "images are rendered or resized to this many pixels a side", range=(8, 256),
                        slider=(8, 128))

@@ -72,12 +72,15 @@ def history(runs, keys=("loss", "rankme", "embedding_std", "online_probe_acc"), 
                                  layout="constrained", squeeze=False)
     axes = list(np.ravel(axes))
     fig = axes[0].figure
+    handles = []  # one line per run in the first panel, for the legend (not what a caller drew before)
     for i, run in enumerate(runs):
         name = labels[i] if labels is not None else getattr(run, "name", None) or run.config.method
         for key, ax in zip(keys, axes):
             pts = [(_num(r.get("step", j)), _num(r[key])) for j, r in enumerate(run.history) if key in r]
             x, y = (np.array(v, dtype=float) for v in zip(*pts)) if pts else (np.array([]),) * 2
-            ax.plot(x, y, color=f"C{i % 10}", label=str(name), marker="." if len(x) < 30 else None)
+            line, = ax.plot(x, y, color=f"C{i % 10}", label=str(name), marker="." if len(x) < 30 else None)
+            if ax is axes[0]:
+                handles.append(line)
     for k, (key, ax) in enumerate(zip(keys, axes)):
         title, ylabel = _PANELS.get(key, (key.replace("_", " "), key.replace("_", " ")))
         ys = np.concatenate([ln.get_ydata() for ln in ax.lines]) if ax.lines else np.array([])
@@ -98,11 +101,11 @@ def history(runs, keys=("loss", "rankme", "embedding_std", "online_probe_acc"), 
             ax.set_ylim(bottom=0)
         if refs:  # the 1/√d lines where they are drawn
             ax.legend(handles=refs, fontsize=FONT)
-    if runs and own_figure and len(runs) > 1:  # the runs below the panels: never over a curve
-        fig.legend(*axes[0].get_legend_handles_labels(), fontsize=FONT, loc="outside lower center",
+    if handles and own_figure and len(runs) > 1:  # the runs below the panels: never over a curve
+        fig.legend(handles=handles, fontsize=FONT, loc="outside lower center",
                    ncols=2 if len(runs) > 2 or len(keys) > 1 else 1)
-    elif runs:  # one run, or axes of a caller's figure: in the first panel
-        axes[0].legend(handles=axes[0].get_lines()[:len(runs)], fontsize=FONT)
+    elif handles:  # one run, or axes of a caller's figure: in the first panel
+        axes[0].legend(handles=handles, fontsize=FONT)
     return fig
 
 

@@ -1,9 +1,11 @@
 """Embedded datasets: shapes is deterministic per seed and its factor labels are right; digits
-loads; scattered_digits follows its factors and keeps train and test writers apart; subsets (`ImageData.head`) and the class-imbalanced subsets of chapter 08 (`long_tailed`)."""
+loads; scattered_digits follows its factors and draws its train and test images from disjoint
+digit images; subsets (`ImageData.head`) and the class-imbalanced subsets of chapter 08
+(`long_tailed`)."""
 import pytest
 import torch
 
-from cookbook_lib.data import load_dataset, long_tailed, resize_uint8
+from cookbook_lib.data import _digit_ink, load_dataset, long_tailed, resize_uint8
 from cookbook_lib.data.shapes import FACTOR_CLASSES, SHAPE_NAMES, make_shapes, render, sample_factors
 
 
@@ -59,14 +61,9 @@ def test_load_dataset_shapes_and_digits():
     assert torch.equal(d.train_images[:, 0], d.train_images[:, 2])  # grey digits in 3 channels
 
 
-def _digit_split():
-    from cookbook_lib.data import _digit_ink
-    return _digit_ink()
-
-
 def test_scattered_digits_deterministic_and_labels_are_the_source_digits():
     from cookbook_lib.data.scattered_digits import FACTOR_CLASSES as SD, make_scattered_digits, sample_factors
-    ink, labels, _, _ = _digit_split()
+    ink, labels, _, _ = _digit_ink()
     a, ya, fa = make_scattered_digits(ink, labels, 300, 16, seed=4)
     b, yb, _ = make_scattered_digits(ink, labels, 300, 16, seed=4)
     c, _, _ = make_scattered_digits(ink, labels, 300, 16, seed=5)
@@ -83,7 +80,7 @@ def test_scattered_digits_pixels_follow_the_factors():
     """The ink sits where the position factor says, and in the foreground colour: a digit drawn
     at the left has its ink mass left of centre; the frame's corner shows the background."""
     from cookbook_lib.data.scattered_digits import factor_classes, render, sample_factors
-    ink, labels, _, _ = _digit_split()
+    ink, labels, _, _ = _digit_ink()
     f = sample_factors(400, len(labels), seed=2)
     imgs = render(ink, f, 32).float()
     col = factor_classes(f, labels)["position"] % 3
@@ -96,15 +93,15 @@ def test_scattered_digits_pixels_follow_the_factors():
     assert (imgs[:, :, 0, 0] - bg).abs().max() < 2  # corners are background (digit boxes stay inside)
 
 
-def test_load_scattered_digits_keeps_writers_apart():
-    """Train images come from the 1,437 training digits only and test images from the 360
-    test digits, so a probe never meets a test writer's digit during training."""
+def test_load_scattered_digits_keeps_train_and_test_digit_images_apart():
+    """Train images come from the 1,437 training digit images only and test images from the
+    360 test digit images, so a probe is never tested on a digit image it was trained on."""
     d = load_dataset("scattered_digits", 16, "cpu")
     assert d.num_classes == 10 and d.train_images.shape[1:] == (3, 16, 16)
     assert len(d.train_images) == 8192 and len(d.test_images) == 2048
     assert set(d.train_factors) == {"digit", "colour", "size", "position", "background"}
     from cookbook_lib.data.scattered_digits import render, sample_factors
-    xtr, ytr, xte, yte = _digit_split()
+    xtr, ytr, xte, yte = _digit_ink()
     for ink, labels, n, seed, images, split_labels in ((xtr, ytr, 8192, 0, d.train_images, d.train_labels),
                                                         (xte, yte, 2048, 1, d.test_images, d.test_labels)):
         f = sample_factors(n, len(labels), seed=seed)

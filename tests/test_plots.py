@@ -120,9 +120,10 @@ def test_history_single_run_method_label_and_given_axes():
     run = fake_run()
     del run.name
     fig0, axes = plt.subplots(1, 2)
+    axes[0].plot([0, 1], [0, 1], label="drawn before")  # e.g. a panel's stored evidence under the runs
     fig = plots.history(run, keys=("loss", "lr"), axes=axes)
     assert fig is fig0 and len(fig.axes) == 2
-    assert legend_texts(axes[0]) == ["simclr"]
+    assert legend_texts(axes[0]) == ["simclr"]  # the runs only, not what the caller drew first
     assert axes[1].get_title() == "learning rate"
 
 

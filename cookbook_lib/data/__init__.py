@@ -1,7 +1,7 @@
 """Datasets as uint8 tensors on the device: `load_dataset(name, ...) -> ImageData`.
 
-`shapes`, `digits` and `scattered_digits` ship with the cookbook (rendered / bundled, no download). `cifar10`,
-`cifar100`, `stl10` and `imagefolder` read files under the data root (`data_root()`) or
+`shapes`, `digits` and `scattered_digits` ship with the cookbook (rendered / bundled, no
+download). `cifar10`, `cifar100`, `stl10` and `imagefolder` read files under the data root (`data_root()`) or
 `data_path`; nothing downloads unless asked (`python -m cookbook_lib download cifar10`,
 `data/download.py`).
 """
@@ -173,7 +173,8 @@ def _load(name: str, image_size: int, device: str, data_path: str) -> ImageData:
         root = Path(data_path).expanduser() if data_path else data_root()
         xtr, ytr, xte, yte, names = load_files(name, root, image_size)
     else:
-        raise ValueError(f"unknown dataset {name!r}: choose shapes, digits, scattered_digits, cifar10, cifar100, stl10 or imagefolder")
+        raise ValueError(f"unknown dataset {name!r}: choose shapes, digits, scattered_digits, cifar10, cifar100, "
+                         "stl10 or imagefolder")
     return ImageData(name, xtr.to(device), ytr.to(device), xte.to(device), yte.to(device), tuple(names))
 
 

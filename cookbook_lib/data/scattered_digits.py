@@ -6,8 +6,10 @@ there is nothing left for a method to add. Here each image shows one digit (the 
 in a random colour on a background of another hue, at a random size (0.5 to 0.9 of the
 frame), position and small rotation (±20°). The nuisance factors now carry most of the pixel
 variance, as in `shapes`, but the class is a handwritten stroke pattern with real intra-class
-variation (1,437 writers' digits for training, the other 360 for testing, never mixed), so a
-representation has to become invariant to colour and placement while keeping the stroke shape.
+variation. The training images are drawn from the 1,437 training digits of `digits` and the
+test images from its 360 others, so no digit image is on both sides (the 13 writers of the
+scikit-learn set are on both, as in `digits`). A representation has to become invariant to
+colour and placement while keeping the stroke shape.
 
 Like `shapes`, the factors are drawn on the CPU from a seeded generator (the dataset is the
 same on every device) and the images are rendered in torch on the device, 2× supersampled.
