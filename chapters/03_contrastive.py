@@ -25,7 +25,7 @@
 # 1. read six contrastive criteria — triplet, NCA, InfoNCE, NT-Xent, DCL, NNCLR — as formulas
 #    and evaluate them by hand on a batch of six 2-D points, to see what each rewards;
 # 2. train the contrastive methods of the cookbook (SimCLR, DCL, NNCLR, MoCo) at one small
-#    budget and check that all of them beat a random-init encoder;
+#    budget and check which of them beat a random-init encoder there;
 # 3. turn the **temperature** and watch the runs move across the *alignment / uniformity*
 #    plane of Wang & Isola (2020);
 # 4. shrink the batch and compare NT-Xent with DCL, the loss built for small batches.
@@ -54,8 +54,8 @@ QUICK = env.quick
 STEPS = 120 if QUICK else 1000               # optimiser steps of every run
 IMAGE_SIZE = 24 if QUICK else 32             # shapes rendered at this many pixels a side
 BATCH = 64 if QUICK else 128                 # images per step (two views each)
-# SimCLR's temperature τ (its default is 0.1); quick mode stops at 0.2, full mode goes past the turn
-TEMPERATURES = (0.05, 0.1, 0.2) if QUICK else (0.05, 0.1, 0.2, 0.5, 1.0)
+# SimCLR's temperature τ (its default is 0.1); quick mode trains one more τ, full mode goes past the turn
+TEMPERATURES = (0.05, 0.1) if QUICK else (0.05, 0.1, 0.2, 0.5, 1.0)
 TEMP_STEPS = STEPS if QUICK else 600         # full mode: the budget of the stored temperature grid
 SEED = 0
 
@@ -179,16 +179,22 @@ plots.history(list(methods.values()), labels=list(methods))
 # %%
 # SimCLR, DCL and MoCo beat the random-init encoder on the linear probe at this small budget.
 # NNCLR is printed too but not asserted: at a few hundred steps it is still near the floor (see below).
+# The margin sits under the smallest lead measured over seeds 0-2. Quick mode: leads of
+# SimCLR +0.044 to +0.069, DCL +0.043 to +0.086, MoCo +0.032 to +0.064 (NNCLR +0.004 to +0.034).
+# Full mode (1,000 steps): at 300 steps of the same setting, `benchmarks/RESULTS.md` has MoCo,
+# the lowest of the three, at 0.457 ± 0.021 against random init's 0.304 ± 0.013.
+LEAD = 0.025 if QUICK else 0.10
 floor = random_init.metrics["linear_acc"]
-print(f"linear acc of random init {floor:.3f}: SimCLR, DCL and MoCo must beat {floor + 0.04:.3f} (table above); "
+print(f"linear acc of random init {floor:.3f}: SimCLR, DCL and MoCo must beat {floor + LEAD:.3f} (table above); "
       f"NNCLR {methods['nnclr'].metrics['linear_acc']:.3f} is not asserted")
 for name in ("simclr", "dcl", "moco"):
-    assert methods[name].metrics["linear_acc"] > floor + 0.04, (name, methods[name].metrics["linear_acc"])
+    assert methods[name].metrics["linear_acc"] > floor + LEAD, (name, methods[name].metrics["linear_acc"])
 
 # %% [markdown]
 # **What to notice**
 # - SimCLR and DCL, which differ only in one term of the denominator, end close together.
-# - NNCLR starts slowly — in quick mode its probe is no better than random init. Early on
+# - NNCLR starts slowly — in quick mode its probe is at most a few points above random init
+#   (in some seeds not above it at all), behind the three others. Early on
 #   its support set holds embeddings of a barely trained encoder, so the "nearest
 #   neighbour" that replaces the positive is usually an unrelated image, and the loss
 #   pulls unrelated images together. It also trains a predictor on top of the projector.
@@ -215,7 +221,7 @@ for name in ("simclr", "dcl", "moco"):
 # %%
 sims = torch.linspace(-0.5, 0.9, 50)
 fig, ax = plt.subplots(figsize=(6.5, 4))
-for t in TEMPERATURES:
+for t in (0.05, 0.1, 0.2, 0.5):
     ax.plot(sims, torch.softmax(sims / t, 0), label=f"τ = {t}")
 ax.set(xlabel="cosine similarity of a negative to the anchor", ylabel="its weight in the gradient",
        title="softmax weight of each negative, by temperature")
@@ -226,8 +232,8 @@ fig.tight_layout()
 # %% [markdown]
 # Now train SimCLR at each temperature (the $\tau = 0.1$ run is the one above) and place every
 # run on the alignment / uniformity plane: lower-left is better on both. This cell trains
-# 2 more runs, about 20 s on a 2-core CPU in quick mode (5 runs of 600 steps, about 15 min on a
-# free CPU core, in full mode).
+# 1 more run in quick mode (τ = 0.05), about 8 s on a 2-core CPU; in full mode 5 runs of 600
+# steps, about 15 min on a free CPU core. The stored grid after it has the whole sweep.
 
 # %%
 temp_base = base.replace(steps=TEMP_STEPS)
@@ -264,7 +270,7 @@ def trades_off(steps: list) -> bool:
 
 
 # Your runs: the first step, from the smallest τ, spreads the embeddings (uniformity falls) at
-# the cost of alignment; margins measured at both budgets (quick: seed 0; full: the grid below).
+# the cost of alignment; margins measured at both budgets (quick: seeds 0-2; full: the grid below).
 yours = path_steps(align, unif)
 for t0, t1, (da, du) in zip(TEMPERATURES, TEMPERATURES[1:], yours):
     print(f"your runs, τ {t0} → {t1}: alignment {da:+.3f}, uniformity {du:+.3f}")

@@ -39,3 +39,18 @@ def test_every_cited_line_is_an_assertion_and_every_grid_exists():
     for row in rows():
         if row[5].startswith("shown and asserted"):
             assert re.search(r"chapters/\d\d_[a-z_]+\.py:\d+", row[4]), row
+
+
+
+def test_every_cited_call_site_calls_the_checking_function():
+    """A row citing a helper's assertions names where the chapter calls it: `(in `check`, called at
+    line N)`, after that chapter's cited lines. Line N of the chapter cited just before must call
+    the helper, or the row points at the wrong comparison."""
+    calls = 0
+    for row in rows():
+        for m in re.finditer(r"in `(\w+)`, called at line (\d+)", row[4]):
+            path = re.findall(r"(chapters/\d\d_[a-z_]+\.py):\d+", row[4][:m.start()])[-1]
+            line = (ROOT / path).read_text().splitlines()[int(m.group(2)) - 1]
+            assert f"{m.group(1)}(" in line, f"{path}:{m.group(2)} does not call {m.group(1)}: {line!r}"
+            calls += 1
+    assert calls >= 1
