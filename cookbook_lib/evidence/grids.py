@@ -136,6 +136,17 @@ GRIDS: dict[str, Grid] = {g.name: g for g in (
          {"lr_scaling": ["linear", "sqrt"]},
          claim="DCL at batch 64: with 12_hyperparameters.batch64 (SimCLR) and .small_batch (both at batch 16, the same "
                "images seen), whether DCL's lead over NT-Xent is a small-batch effect (Yeh et al. 2022)"),
+    # the no-negatives control: is the small batch's deficit the lr rule's or the loss's (fewer negatives)?
+    Grid("12_hyperparameters.vicreg_small_batch", dict(_SMALL, method="vicreg"), {"lr_scaling": ["linear", "sqrt"]},
+         claim="VICReg, which has no negatives, at batch 16 and 38,400 images seen under each lr scaling rule: "
+               "the control that tells the lr rule's effect from the negatives' (§3.5)"),
+    Grid("12_hyperparameters.vicreg_batch64", dict(_HYPER, method="vicreg", batch_size=64, steps=600),
+         {"lr_scaling": ["linear", "sqrt"]},
+         claim="VICReg at batch 64, the same images seen: with .vicreg_small_batch, its batch-64 lead under each rule"),
+    Grid("12_hyperparameters.equal_steps", dict(_HYPER, batch_size=16, steps=600, lr_scaling="sqrt"),
+         {"method": ["simclr", "vicreg"]},
+         claim="batch 16 at batch 64's 600 steps (a quarter of the images): with .batch64 and .vicreg_batch64, what "
+               "a 4× batch buys at equal steps with and without negatives"),
     Grid("12_hyperparameters.optimizer", dict(_SMALL, lr_scaling="sqrt", lr=2e-3), {"optimizer": ["sgd"]},
          claim="SGD at AdamW's learning rate trains far more slowly (§3.5: an lr belongs to its optimiser)"),
     Grid("12_hyperparameters.random_init", _HYPER, {"steps": [0]}, claim="the random-init encoder: the floor"),
