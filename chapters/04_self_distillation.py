@@ -169,8 +169,10 @@ assert h_std > 0.6, h_std
 # BYOL has two asymmetries: a **predictor** on the student side only (`predictor_depth`: 2
 # is an MLP, 1 is linear, 0 removes it) and an **EMA teacher** (`ema_momentum`). A 2×2 grid
 # switches each off. With `ema_momentum=0` the teacher is the student itself, and the
-# stop-gradient (on by default) still detaches the target. Four runs, about 13 s on one CPU
-# core in quick mode; `sweep` stores them, so re-running the cell is instant.
+# stop-gradient (on by default) still detaches the target. The runs use the library's BYOL
+# recipe, whose predictor learns at 10× the base lr (`predictor_lr_mult=10`, its catalog
+# row); chapter 11 takes that lever apart. Four runs, about 13 s on one CPU core in quick
+# mode; `sweep` stores them, so re-running the cell is instant.
 
 # %%
 byol = BASE.replace(method="byol")
@@ -191,8 +193,8 @@ plots.history(list(byol_runs.values()), labels=list(byol_runs))
 # - The full BYOL (predictor and EMA) and BYOL with `ema_momentum=0` but a predictor both
 #   keep their embedding std: the EMA is not what prevents collapse here, the predictor is.
 #   The literature has both results: BYOL's own ablation (Grill et al. 2020, Table 5a)
-#   collapsed at EMA momentum 0 with the predictor at the base learning rate on ImageNet,
-#   while SimSiam (Chen & He 2020) trains with no EMA at all, and the paper's §3.4
+#   collapsed at EMA momentum 0 with the predictor at the base learning rate on ImageNet
+#   (ours learns 10× faster), while SimSiam (Chen & He 2020) trains with no EMA at all, and the paper's §3.4
 #   concludes that the EMA is not needed when the predictor keeps up (a faster, or
 #   non-decayed, predictor learning rate). Chapter 11 shows when each holds.
 # - Without a predictor but with the EMA, the std sinks well below the healthy line: a

@@ -174,7 +174,7 @@ assert torch.allclose(dim_c - sample_c, gap)
 # We train SimCLR, VICReg and DINO at their defaults and compare, on the test images, the
 # singular-value spectra of the backbone output $h$ (the representation, 256 dimensions)
 # and of the projector output $z$ (the embedding, 128 dimensions). RankMe (Garrido et al.
-# 2023, arXiv 2210.02885) turns a spectrum into one number, an effective count of the
+# 2022, arXiv 2210.02885) turns a spectrum into one number, an effective count of the
 # directions in use. Because $h$ and $z$ have different widths we report it two ways: as a
 # count (how many directions reach the next stage: what a probe can use) and divided by the
 # width (how much of its room each layer fills). The spectra are drawn the second way too:

@@ -250,8 +250,8 @@ assert min(x - r for x, r in zip(seed_drops["probe on the imbalanced labels"], s
 #   2021, arXiv 2110.05025, report the same at ImageNet scale).
 #
 # Where does the representation's cost fall? Below, each class's balanced-probe accuracy for
-# the balanced and the ratio-100 encoders. Classes are ordered from most to least common in
-# the long-tailed set.
+# the balanced encoder and the most imbalanced one (the last of `RATIOS`: 100 in quick mode,
+# 200 in full mode). Classes are ordered from most to least common in the long-tailed set.
 
 # %%
 def per_class(run, d) -> dict:
@@ -267,6 +267,10 @@ change = sorted((hi_acc[c] - lo_acc[c], c) for c in lo_acc)
 test_per_class = len(data["shapes"].test_labels) / data["shapes"].num_classes
 print(f"{hi} − {lo}, per class (most lost first): " + ", ".join(f"{c} {d:+.3f}" for d, c in change))
 print(f"about {test_per_class:.0f} test images per class: one image is {1 / test_per_class:.3f} of a class's accuracy")
+tail_labels = long_tail(RATIOS[-1]).train_labels
+head_class = data["shapes"].class_names[int(tail_labels.mode().values)]
+print(f"at ratio {RATIOS[-1]}, {(tail_labels == tail_labels.mode().values).float().mean():.0%} of the pretraining "
+      f"images are {head_class}s")
 plots.bars(by_class, ylabel="accuracy on that class (test)",
            title="per-class accuracy of a balanced probe (classes from common to rare in the long tail)")
 
@@ -276,8 +280,8 @@ plots.bars(by_class, ylabel="accuracy on that class (test)",
 # what the printed changes ask; with one seed, a per-class difference of a few points is
 # within noise (the second line says what one test image is worth), so read it as a
 # question for more seeds, not an answer. One mechanism would not single out the rare
-# classes at all: 60 % of the long-tailed set is circles, so telling images apart offers
-# fewer kinds of difference to learn from, for every class.
+# classes at all: most of the long-tailed set is one shape (the last line above), so telling
+# images apart offers fewer kinds of difference to learn from, for every class.
 #
 # ### The uniform prior (§3.3)
 # Losses computed on a batch carry an assumption: that the data falls into clusters of equal

@@ -274,9 +274,14 @@ assert all(c < s for c, s in zip(stored_lost("crop only", "colour"), stored_lost
 # (linear-probe accuracy on the shape, from `run.metrics`)?
 
 # %%
+random_init = load_or_train(WEAK.replace(steps=0), progress=False, data=data)  # the floor the probes read against
 lin = {name: r.metrics["linear_acc"] for name, r in runs.items()}
-plots.compare(runs, metrics=("linear_acc",), reference={"linear_acc": 1 / data.num_classes},
-              title="linear-probe accuracy of the three recipes (dashed: chance)")
+print(f"random-init encoder: linear {random_init.metrics['linear_acc']:.3f} (chance {1 / data.num_classes:.3f})")
+fig, ax = plt.subplots(figsize=(8, 3.8))
+plots.compare(runs, metrics=("linear_acc",), reference={"linear_acc": random_init.metrics["linear_acc"]},
+              reference_label="random-init encoder", ax=ax, ylabel="linear probe, test accuracy (backbone)",
+              title="the three recipes (dashed: the random-init encoder)")
+fig.tight_layout()
 
 # %%
 # Colour augmentation against crop only, in your runs and in the stored full-budget runs (seeds 0-2);

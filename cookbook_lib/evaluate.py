@@ -1,7 +1,8 @@
 """Evaluate a representation: embedding passes, kNN, linear probe and MLP probe, on the device.
 
 Protocols follow §3.7 of the paper: kNN with cosine similarity and similarity-weighted
-votes (Wu et al. 2018, arXiv 1805.01978: k = 20, τ = 0.07), a linear probe on frozen
+votes (Wu et al. 2018, arXiv 1805.01978, who used k = 200; here k = 20 and τ = 0.07, DINO's
+choice, Caron et al. 2021, arXiv 2104.14294), a linear probe on frozen
 features, and an MLP probe (which can overfit small data: compare with care).
 """
 from __future__ import annotations

@@ -39,7 +39,7 @@ def singular_values(z: torch.Tensor, center: bool = True) -> torch.Tensor:
 def rankme(z: torch.Tensor, eps: float = 1e-7) -> float:
     """RankMe: the effective rank exp(entropy of the normalised singular values).
 
-    Garrido, Balestriero, Najman, LeCun 2023, "RankMe: Assessing the downstream performance
+    Garrido, Balestriero, Najman, LeCun 2022, "RankMe: Assessing the downstream performance
     of pretrained self-supervised representations by their rank", arXiv 2210.02885:
     p_k = σ_k / Σσ + ε,  RankMe = exp(−Σ_k p_k log p_k). Between 1 (rank one) and min(N, D).
     Uncentred singular values, as in the paper. 0 for an all-zero z, NaN for NaN/inf.
