@@ -204,7 +204,7 @@ for ax, (name, z) in zip(axes.ravel(), panels.items()):
 # - Without the covariance term the whole matrix is ±1: every dimension is a copy, or a
 #   negated copy, of one or two signals. That is why so few directions are used (low RankMe).
 # - The two healthy runs are far from white after this short run (their mean |corr| is in
-#   the panel titles, and it keeps falling as training goes on): with `cov_coeff=1` against
+#   the panel titles): with `cov_coeff=1` against
 #   25 for the other two terms, and λ = 0.005 on Barlow Twins' off-diagonal terms,
 #   decorrelation is a gentle pressure, not a constraint. Compare their mean |corr| with
 #   the collapsed panels rather than single cells: a short run still holds some strongly

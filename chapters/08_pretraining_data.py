@@ -289,8 +289,9 @@ plots.bars(by_class, ylabel="accuracy on that class (test)",
 # prototype used equally often over a batch); Assran et al. (2022, arXiv 2210.07277) show
 # that SimCLR's negatives and VICReg's variance and covariance terms carry the same uniform
 # prior implicitly. So section 2's SimCLR runs are already a test of it: on balanced data the
-# prior prevents collapse; on a long tail it pushes the encoder to cut the common classes into
-# several clusters and lump the rare ones together.
+# prior prevents collapse; on a long tail, Assran et al. find, it pushes the encoder to cut
+# the common classes into several clusters and lump the rare ones together. Section 2
+# measured what imbalance costs SimCLR's probe, not its clusters.
 #
 # SwAV makes the prior explicit, so its clusters can be looked at directly. Below, SwAV with
 # as many prototypes as classes ($K = 6$) pretrains on the balanced draw and on the 200:1

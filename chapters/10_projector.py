@@ -153,7 +153,9 @@ stored = evidence.load("10_projector.depth")
 gap = layer_acc["h (backbone)"] - layer_acc[names[-1]]
 seed_gaps = [h - z for h, z in zip(stored.values("linear_acc", projector_depth=2),
                                    stored.values("linear_acc_z", projector_depth=2))]
-live_margin = 0.03 if QUICK else 0.0  # measured in quick mode; the full-budget gap is smaller (seeds below)
+# quick mode, seeds 0-2, with 1 and with 2 torch threads (the thread count changes the numbers): h − z from
+# +0.030 to +0.060; the full-budget gap is smaller (the stored seeds below)
+live_margin = 0.015 if QUICK else 0.0
 print(f"your run: backbone probe {layer_acc['h (backbone)']:.3f} − projector-output probe "
       f"{layer_acc[names[-1]]:.3f} = {gap:+.3f} (must be > {live_margin})")
 print(f"full budget, seeds {stored.grid.seeds}: h − z = {', '.join(f'{g:+.3f}' for g in seed_gaps)} "

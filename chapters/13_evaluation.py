@@ -439,9 +439,10 @@ assert main.metrics["linear_acc"] > lin_z + 0.02, (main.metrics["linear_acc"], l
 #   and label-local, an MLP probe reads more but only pays off with many labels.
 # - The **online probe** tracks the offline probe's trend for free: use it as the progress bar,
 #   the offline probe as the number.
-# - **RankMe** (largest) and **α-ReQ** (α nearest 1) rank hyper-parameters without labels;
-#   RankMe picked out the too-hot temperature here. Use them to prune, then confirm with a
-#   probe.
+# - **RankMe** (largest) ranks hyper-parameters without labels: here it ordered the
+#   temperatures as the probe did and never picked a hot one. **α-ReQ**'s rule (α nearest 1)
+#   picked the worst temperature for every seed: a label-free criterion has to be checked
+#   against a probe on a few runs before it is trusted on new data.
 # - Probe and retrieve from the **backbone**, not the projector; look at retrieval grids to see
 #   *what* the encoder groups together (here: colour as much as shape).
 #
