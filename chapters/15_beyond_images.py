@@ -71,7 +71,7 @@ CLIP_STEPS = 200 if QUICK else 1500         # optimiser steps
 CLIP_BATCH = 64 if QUICK else 128           # image-caption pairs per batch
 KEEP_PROB = 0.5                             # chance that a caption keeps each attribute token
 # 3. VICRegL on shapes
-LOCAL_STEPS = 120 if QUICK else 1000        # optimiser steps per run (batch 64, two views)
+LOCAL_STEPS = 100 if QUICK else 1000        # optimiser steps per run (batch 64, two views)
 LOCAL_WEIGHT = 0.5                          # λ: weight of the local term (0 = global VICReg only)
 PROBE_N = 2048 if QUICK else 8192           # train images used by the position / shape probes
 
@@ -354,7 +354,9 @@ plots.bars(read, ylabel="linear-probe accuracy",
 
 # %%
 # What this section teaches, checked: the global-only loss makes the pooled representation
-# lose position (below random init); the local term keeps it.
+# lose position (below random init); the local term keeps it. Quick mode, seeds 0-2: local −
+# global +0.133, +0.195, +0.331; global only 0.299, 0.235, 0.204 against random init 0.393,
+# 0.385, 0.403.
 glob, loc = read["global only (λ = 0)"], read[f"global + local (λ = {LOCAL_WEIGHT})"]
 rnd = read["random init"]
 print(f"position from the pooled representation: random {rnd['position/pooled']:.3f}, "
