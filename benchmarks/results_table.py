@@ -10,7 +10,9 @@ the part between `<!-- search-table -->` markers: the recipe search of the metho
 target (`recipe_search.py --summary` for them); and the part between `<!-- second-dataset -->`
 markers: the methods at 300 steps on `scattered_digits` (`scattered_digits_300.jsonl`) beside
 their `shapes` numbers, with the rank correlation of the two orders, and their 1,500-step runs
-on it where there are some (`scattered_digits_1500.jsonl`).
+on it where there are some (`scattered_digits_1500.jsonl`); between `<!-- after-table -->` markers:
+LeJEPA and MoCo v3 on the convnet at both budgets (`after_cookbook.jsonl`); between `<!-- vit-table -->`
+markers: the tiny-ViT methods (MAE, SimCLR, I-JEPA, MSN) from the chapters' stored evidence grids.
 
     python benchmarks/results_table.py [--print]   # --print: to stdout, RESULTS.md untouched
 
@@ -33,6 +35,9 @@ FAMILY = {**{m: row.family for m, row in CATALOG.items()}, "directclr": "contras
 CURVE_NOTES = {"byol": "its recipe then: predictor lr ×1, before the ×10 of its catalog row"}
 FLOOR_GAIN, GAP_TO_SIMCLR = 0.10, 0.08
 SECOND = (HERE / "scattered_digits_300.jsonl", HERE / "scattered_digits_1500.jsonl")  # the second dataset's runs
+AFTER = HERE / "after_cookbook.jsonl"  # LeJEPA's and MoCo v3's runs on the convnet
+AFTER_METHODS = ("lejepa", "mocov3")
+FIRST_LEJEPA = {"sigreg_lambda": 0.05, "lr": 0.002}  # LeJEPA's recipe before its search (the paper's λ, the shared lr)
 SEARCHED = ("byol", "simsiam", "nnclr", "dino", "simdino")  # the methods short of a target: their search lines  # issue 13's targets: +10 points at 300 steps, within 8 of SimCLR at 1,500
 
 
@@ -75,7 +80,7 @@ def mean(rs, key):
     return statistics.mean(r[key] for r in rs)
 
 
-def table(runs, seeds_needed=3):
+def table(runs, seeds_needed=3, methods=JOINT_EMBEDDING):
     floor = runs.get(("simclr", 0), [])
     simclr = runs.get(("simclr", 1500), [])
     out = ["| method | family | linear 300 | linear 1500 | kNN 300 | kNN 1500 | RankMe 1500 | "
@@ -83,7 +88,7 @@ def table(runs, seeds_needed=3):
            "|---|---|---|---|---|---|---|---|---|---|---|"]
     out.append(f"| random init | — | {mean_std(floor, 'linear_acc')} | | {mean_std(floor, 'knn_acc')} | | | | | | |")
     short300, short1500 = [], []
-    for m in JOINT_EMBEDDING:
+    for m in methods:
         a, b = runs.get((m, 300), []), runs.get((m, 1500), [])
         t300 = t1500 = ""
         if len(a) >= seeds_needed and len(floor) >= seeds_needed:
@@ -134,6 +139,62 @@ def section(runs, dataset_label):
         for m in [m for m, _ in sorted(short1500, key=lambda x: x[1])] + ["simclr"]:
             text.append(f"- {m}: {reach(m, target)}")
     return text
+
+
+def after_section(shapes):
+    """The methods that came after the paper and train the convnet (LeJEPA, MoCo v3): their runs at
+    their defaults (`after_cookbook.jsonl`) in the columns of the reference table, with its floor and
+    SimCLR; and LeJEPA's first recipe, before its search."""
+    lines = [json.loads(x) for x in AFTER.read_text().splitlines() if x.strip()] if AFTER.exists() else []
+    after = defaultdict(dict)
+    for r in lines:
+        if not r["set"] and not r.get("variant"):
+            after[(r["method"], r["steps"])][r["seed"]] = r
+    runs = dict(shapes)
+    runs.update({k: [v[s] for s in sorted(v)] for k, v in after.items()})
+    body, *_ = table(runs, methods=AFTER_METHODS)
+    first = {steps: [r for r in lines + [json.loads(x) for x in (HERE / "recipe_search.jsonl").read_text().splitlines()
+                                         if x.strip()]
+                     if r["method"] == "lejepa" and r["set"] == FIRST_LEJEPA and r["steps"] == steps]
+             for steps in (300, 1500)}
+    out = [f"Seeds 0-2 (mean ± std) at each method's defaults in `methods/catalog.py`, the reference table's random-init "
+           f"floor and targets.", ""] + body + [""]
+    if first[300]:
+        seeds = ", ".join(str(r["seed"]) for r in first[1500])
+        out.append(f"LeJEPA's first recipe (λ {FIRST_LEJEPA['sigreg_lambda']}, lr {FIRST_LEJEPA['lr']}): linear "
+                   f"{mean_std(first[300], 'linear_acc')} at 300 steps (seeds "
+                   f"{', '.join(str(r['seed']) for r in first[300])})"
+                   + (f", {mean_std(first[1500], 'linear_acc')} at 1,500 steps (seed{'s' * (len(first[1500]) > 1)} "
+                      f"{seeds})." if first[1500] else "."))
+    sys.path.insert(0, str(HERE))
+    from recipe_search import summary
+    return out + ["", "Their recipe search (`recipe_search.jsonl`, `recipe_search.py --summary`):", ""] + \
+        summary(HERE / "recipe_search.jsonl", AFTER_METHODS)
+
+
+def vit_section():
+    """The tiny-ViT methods from the chapters' stored evidence grids: the same ViT (16-pixel digits,
+    4-pixel patches, width 64), batch 64, 2,000 steps, seeds 0-2; linear probe, kNN and a 300-step
+    fine-tune of the backbone (chapter 06's and chapter 16's grids)."""
+    from cookbook_lib import evidence
+
+    rows = (("random init", "06_masked_modeling.random_init", {}), ("MAE", "06_masked_modeling.protocols",
+            {"method": "mae"}), ("SimCLR", "06_masked_modeling.protocols", {"method": "simclr"}),
+            ("I-JEPA", "16_jepa_era.ijepa", {}), ("MSN (Sinkhorn targets)", "16_jepa_era.msn", {"sinkhorn_iters": 3}),
+            ("MSN (me-max only)", "16_jepa_era.msn", {"sinkhorn_iters": 0}))
+    out = ["| method | evidence grid | seeds | linear | kNN | fine-tune 300 | RankMe | s / step |",
+           "|---|---|---|---|---|---|---|---|"]
+    for name, grid, point in rows:
+        runs = sorted(evidence.load(grid).runs_at(**point), key=lambda r: r["seed"])
+        if not runs:
+            out.append(f"| {name} | `{grid}` | none stored | | | | | |")
+            continue
+        ms = [dict(r["metrics"], seconds=r["seconds"], steps=r["config"]["steps"]) for r in runs]
+        sps = f"{statistics.mean(m['seconds'] / m['steps'] for m in ms):.2f}" if ms[0]["steps"] else "—"
+        out.append(f"| {name} | `{grid}` | {', '.join(str(r['seed']) for r in runs)} | {mean_std(ms, 'linear_acc')} | "
+                   f"{mean_std(ms, 'knn_acc')} | {mean_std(ms, 'fine_tune300_acc')} | "
+                   f"{mean_std(ms, 'rankme', '{:.1f}')} | {sps} |")
+    return out
 
 
 def load_second(paths, dataset="scattered_digits"):
@@ -237,13 +298,14 @@ def main():
     runs = load([HERE / "defaults_300.jsonl", HERE / "defaults_1500.jsonl", HERE / "recipe_search.jsonl"])
     body = section(runs, "`shapes`, 32 px, batch 128, the default convnet, linear probe on the backbone")
     if a.print:
-        print("\n".join(body + [""] + second_section(load_second(SECOND), runs)))
+        print("\n".join(body + [""] + second_section(load_second(SECOND), runs) + [""] + after_section(runs) + [""]
+                        + vit_section()))
         return
     sys.path.insert(0, str(HERE))
     from recipe_search import summary
     second = second_section(load_second(SECOND), runs)
     sections = {"methods-table": body, "search-table": summary(HERE / "recipe_search.jsonl", SEARCHED),
-                "second-dataset": second}
+                "second-dataset": second, "after-table": after_section(runs), "vit-table": vit_section()}
     results = HERE / "RESULTS.md"
     text = results.read_text()
     for marker, lines in sections.items():
