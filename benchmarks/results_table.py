@@ -175,13 +175,22 @@ def after_section(shapes):
 def vit_section():
     """The tiny-ViT methods from the chapters' stored evidence grids: the same ViT (16-pixel digits,
     4-pixel patches, width 64), batch 64, 2,000 steps, seeds 0-2; linear probe, kNN and a 300-step
-    fine-tune of the backbone (chapter 06's and chapter 16's grids)."""
-    from cookbook_lib import evidence
-
+    fine-tune of the backbone (chapter 06's and chapter 16's grids); and DINO with and without iBOT."""
     rows = (("random init", "06_masked_modeling.random_init", {}), ("MAE", "06_masked_modeling.protocols",
             {"method": "mae"}), ("SimCLR", "06_masked_modeling.protocols", {"method": "simclr"}),
             ("I-JEPA", "16_jepa_era.ijepa", {}), ("MSN (Sinkhorn targets)", "16_jepa_era.msn", {"sinkhorn_iters": 3}),
             ("MSN (me-max only)", "16_jepa_era.msn", {"sinkhorn_iters": 0}))
+    ibot = (("random init", "16_jepa_era.vit_random_init", {}), ("DINO", "16_jepa_era.ibot", {"ibot_weight": 0.0}),
+            ("DINO + iBOT (weight 1)", "16_jepa_era.ibot", {"ibot_weight": 1.0}))
+    return (vit_rows(rows) + ["", "DINO with and without iBOT's masked-patch loss on the same tiny ViT, 16-pixel "
+                              "`shapes`, batch 64, 1,000 steps, seeds 0-2 (`16_jepa_era.ibot`; chapter 16 reads "
+                              "what its patch tokens hold):", ""] + vit_rows(ibot))
+
+
+def vit_rows(rows):
+    """One Markdown table row per (name, grid, point): mean ± std over the stored seeds."""
+    from cookbook_lib import evidence
+
     out = ["| method | evidence grid | seeds | linear | kNN | fine-tune 300 | RankMe | s / step |",
            "|---|---|---|---|---|---|---|---|"]
     for name, grid, point in rows:
