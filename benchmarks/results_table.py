@@ -152,13 +152,19 @@ def after_section(shapes):
             after[(r["method"], r["steps"])][r["seed"]] = r
     runs = dict(shapes)
     runs.update({k: [v[s] for s in sorted(v)] for k, v in after.items()})
-    body, *_ = table(runs, methods=AFTER_METHODS)
+    body, short300, short1500, *_ = table(runs, methods=AFTER_METHODS)
     first = {steps: [r for r in lines + [json.loads(x) for x in (HERE / "recipe_search.jsonl").read_text().splitlines()
                                          if x.strip()]
                      if r["method"] == "lejepa" and r["set"] == FIRST_LEJEPA and r["steps"] == steps]
              for steps in (300, 1500)}
     out = [f"Seeds 0-2 (mean ± std) at each method's defaults in `methods/catalog.py`, the reference table's random-init "
            f"floor and targets.", ""] + body + [""]
+    if short300 or short1500:
+        out.append("Short of a target: " + "; ".join(
+            [f"{m} at 300 steps ({signed(g)} over the floor)" for m, g in short300] +
+            [f"{m} at 1,500 steps ({signed(-g)} against SimCLR)" for m, g in short1500]) +
+            " (the search lines below are at 300 steps only).")
+        out.append("")
     if first[300]:
         seeds = ", ".join(str(r["seed"]) for r in first[1500])
         out.append(f"LeJEPA's first recipe (λ {FIRST_LEJEPA['sigreg_lambda']}, lr {FIRST_LEJEPA['lr']}): linear "
