@@ -104,9 +104,11 @@ GRIDS: dict[str, Grid] = {g.name: g for g in (
          measures=_FACTORS, claim="SimCLR's full colour recipe: strong jitter and grayscale 0.2"),
     Grid("08_pretraining_data.digits", dict(_DATA, dataset="digits"), {"steps": [500]}, measures=("linear_acc_shapes",),
          claim="SimCLR pretrained on digits, probed on shapes: pretraining data far from the target (§2.7)"),
-    Grid("02_origins.rotation", _ORIGINS, {"method": ["simclr", "rotation"], "steps": [0, 300]},
-         claim="rotation prediction on shapes, where nothing has an 'up', against the random-init encoder "
-               "(steps 0) and SimCLR at the same budget (§2.1; Gidaris et al. 2018)"),
+    Grid("02_origins.rotation", _ORIGINS,
+         {"method": ["simclr", "rotation", "jigsaw", "inpainting"], "steps": [0, 300]},
+         claim="the three pretext tasks (rotation prediction on shapes, where nothing has an 'up'; jigsaw; "
+               "inpainting) against the random-init encoder (steps 0) and SimCLR at the same budget (§2.1; Gidaris "
+               "et al. 2018, Noroozi & Favaro 2016, Pathak et al. 2016)"),
     Grid("02_origins.rotation_digits", dict(_ORIGINS, dataset="digits"), {"method": ["rotation"], "steps": [0, 300]},
          measures=("labelled1_linear_acc", "labelled5_linear_acc"),
          claim="rotation prediction on digits, which are drawn upright: the task is solvable there, and the "
