@@ -183,7 +183,7 @@ def vit_section():
     4-pixel patches, width 64), batch 64, 2,000 steps, seeds 0-2; linear probe, kNN and a 300-step
     fine-tune of the backbone (chapter 06's and chapter 16's grids); and DINO with and without iBOT."""
     rows = (("random init", "06_masked_modeling.random_init", {}), ("MAE", "06_masked_modeling.protocols",
-            {"method": "mae"}), ("SimCLR", "06_masked_modeling.protocols", {"method": "simclr"}),
+            {"method": "mae"}), ("SimCLR", "06_masked_modeling.simclr_vit", {}),
             ("I-JEPA", "16_jepa_era.ijepa", {}), ("MSN (Sinkhorn targets)", "16_jepa_era.msn", {"sinkhorn_iters": 3}),
             ("MSN (me-max only)", "16_jepa_era.msn", {"sinkhorn_iters": 0}))
     ibot = (("random init", "16_jepa_era.vit_random_init", {}), ("DINO", "16_jepa_era.ibot", {"ibot_weight": 0.0}),

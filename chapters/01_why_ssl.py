@@ -190,15 +190,17 @@ Table([{"labels/class": k if k != ALL else "all", **{n: mean[n].get(k, float("na
 # network trained from scratch on the same labels; at 5 per class they also clearly beat random
 # features; with all labels, SSL features beat random ones by a wide margin. (At 1 label per class
 # every contestant is close to chance in quick mode, so we only ask SSL to be ahead on the sum.)
+# Quick mode's margins sit below its seeds 0-2 (one thread): lead summed over k=1,5 +0.042/+0.032/+0.065,
+# k=5 over supervised +0.035/+0.032/+0.051, over random init +0.045/+0.050/+0.061 (benchmarks/chapter_seeds.md);
+# full mode's are below every stored seed (next cell).
+LEAD_MIN, K5_MIN = (0.02, 0.015) if QUICK else (0.12, 0.07)
 lead = sum(mean["SimCLR"][k] - mean["supervised"][k] for k in (1, 5))
-print(f"SimCLR's lead over supervised, summed over k=1 and k=5: {lead:.3f} (asserted > 0.03)")
-print(f"k=5 leads: over supervised {mean['SimCLR'][5] - mean['supervised'][5]:.3f} (> 0.02), "
+print(f"SimCLR's lead over supervised, summed over k=1 and k=5: {lead:.3f} (asserted > {LEAD_MIN})")
+print(f"k=5 leads: over supervised {mean['SimCLR'][5] - mean['supervised'][5]:.3f} (> {K5_MIN}), "
       f"over random init {mean['SimCLR'][5] - mean['random init'][5]:.3f} (> 0.03)")
 print(f"all labels: SimCLR {mean['SimCLR'][ALL]:.3f} vs random init {mean['random init'][ALL]:.3f} (gap > 0.10)")
 crossing = [k for k in LABELS_PER_CLASS if mean["supervised"][k] > mean["SimCLR"][k]]
 print("label budgets where supervised from scratch is ahead:", crossing or "none")
-# Quick mode's margins were measured at its budget; full mode's are below every stored seed (next cell).
-LEAD_MIN, K5_MIN = (0.03, 0.02) if QUICK else (0.12, 0.07)
 assert mean["SimCLR"][5] > mean["random init"][5] + 0.03
 assert lead > LEAD_MIN, lead
 assert mean["SimCLR"][5] > mean["supervised"][5] + K5_MIN

@@ -76,7 +76,7 @@ BATCH = 64 if QUICK else 128            # images per step
 STEPS = 100 if QUICK else 300           # the same budget for every method
 N_TRAIN = 4096 if QUICK else 8192       # shapes training images (unlabelled for SSL; the probe uses their labels)
 N_TEST = 1024 if QUICK else 2048        # test images the probes are scored on
-PERMUTATIONS = (2, 24, 100) if QUICK else (2, 8, 24, 100, 500)  # the jigsaw difficulty knob
+PERMUTATIONS = (24, 100) if QUICK else (2, 8, 24, 100, 500)  # the jigsaw difficulty knob (24: the default run)
 SEED = 0
 
 # %% [markdown]
@@ -152,15 +152,18 @@ fig
 # %% [markdown]
 # ## Why are rotation and inpainting below random init?
 #
-# A pretext task teaches whatever solves *it*, which is not always what we want.
+# A pretext task teaches whatever solves *it*, which is not always what we want. At the full
+# budget both tasks end below the random-init encoder in every stored seed (checked below); in
+# a quick run they sit within a few points of it, above or below depending on the seed.
 #
 # - **Rotation needs a canonical "up".** RotNet works on photographs because they have one:
 #   sky above, faces upright, text horizontal. `shapes` has none — a shape at a random angle
 #   and position, turned by 90°, is another ordinary shapes image. The task cannot be
 #   solved from the content: its loss stays at $\log 4 \approx 1.386$ (printed below), the
-#   loss of a network that learned nothing. Nothing useful flows back into the backbone;
-#   the gradient of an unsolvable task is noise, and (our reading) it blurs the random
-#   features the probe could otherwise use, which is how rotation ends *below* random init.
+#   loss of a network that learned nothing. Nothing useful flows back into the backbone, yet
+#   its weights still move, and at the full budget that costs the shape probe a few points
+#   in every stored seed. This chapter does not measure why; one reading is that the
+#   gradient of an unsolvable task is noise that wears away the random features.
 # - **Inpainting rewards low-level colour.** The cheapest way to lower a pixel MSE on
 #   hidden patches is to predict the colour around them: most hidden pixels are background
 #   or shape interior, whose colour can be copied from the neighbours. Little of the loss
@@ -169,8 +172,8 @@ fig
 #   restoration task into MAE, a ViT that hides many patches, and looks at how much to hide.)
 # - **Jigsaw is closer to the point.** To order tiles you must recognise edges and parts of
 #   shapes that continue from one tile to the next. It does better than the other two
-#   pretext tasks; at the quick-mode budget it only matches the floor, at 300 steps
-#   (`benchmarks/RESULTS.md`: 0.38 vs 0.32) it clears it.
+#   pretext tasks; at the quick-mode budget it is near the floor, at the full budget it
+#   clears it in every stored seed (printed below).
 # - **SimCLR** asks for exactly the invariance we want: two crops and recolourings of one
 #   shape must match, and must differ from other images. It wins clearly.
 
@@ -180,29 +183,37 @@ print(f"rotation: final loss {rotation_loss:.3f} vs log 4 = {math.log(4):.3f} (a
 print(f"jigsaw (24 permutations): final loss {jigsaw_loss:.3f} vs log 24 = {math.log(24):.3f}")
 
 # %%
-# What this section teaches, checked: the joint-embedding method beats every pretext task at
-# the same budget, by a margin, and beats the random-init floor; rotation is hardly solvable
-# on shapes (its loss stays close to log 4) and ends below the floor.
+# What this section teaches, checked in your run: rotation cannot be solved on shapes (its loss
+# stays close to log 4, the loss of a network that learned nothing) and SimCLR ends ahead of
+# every pretext task. At the quick budget the probes differ by a few points and move with the
+# seed (seeds 0-2: SimCLR led the best pretext task by 0.02 to 0.06, and rotation ended from 0.03
+# below to 0.06 above the random-init floor; `benchmarks/chapter_seeds.md`), so how far ahead
+# SimCLR is, and which tasks end below the floor, are checked on the stored runs in the next cell.
 acc = {n: r.metrics["linear_acc"] for n, r in runs.items()}
 best_pretext = max(acc[m] for m in ("rotation", "jigsaw", "inpainting"))
-print(f"SimCLR {acc['simclr']:.3f} vs best pretext task {best_pretext:.3f} (margin asserted > 0.03) "
+LEAD = 0.0 if QUICK else 0.15  # full mode: your run is seed 0 of the stored grid (its smallest lead: 0.20)
+print(f"SimCLR {acc['simclr']:.3f} vs best pretext task {best_pretext:.3f} (must be ahead by > {LEAD}) "
       f"vs random init {floor:.3f}")
-print(f"rotation {acc['rotation']:.3f}, inpainting {acc['inpainting']:.3f} vs random init {floor:.3f}")
-assert acc["simclr"] > best_pretext + 0.03
-assert acc["simclr"] > floor + 0.04
+print(f"rotation {acc['rotation']:.3f}, inpainting {acc['inpainting']:.3f}, jigsaw {acc['jigsaw']:.3f} "
+      f"vs random init {floor:.3f}")
 assert rotation_loss > 0.8 * math.log(4), rotation_loss
-assert acc["rotation"] < floor  # quick mode: measured here; full mode: this run is seed 0 of the grid below
+assert acc["simclr"] > best_pretext + LEAD, (acc, best_pretext)
 
+# %%
 # The stored full-budget runs (32-pixel shapes, batch 128, 300 steps, seeds 0-2;
-# `python -m cookbook_lib evidence --grid 02_origins.rotation` recomputes them).
+# `python -m cookbook_lib evidence --grid 02_origins.rotation` recomputes them): each method's
+# linear probe minus the random-init encoder of the same seed.
 stored = evidence.load("02_origins.rotation")
-rot_gain, simclr_gain = ([a - f for a, f in zip(stored.values("linear_acc", method=m, steps=300),
-                                                stored.values("linear_acc", method="simclr", steps=0))]
-                         for m in ("rotation", "simclr"))
-print(f"full budget, seeds {stored.grid.seeds}: rotation − random init {', '.join(f'{g:+.3f}' for g in rot_gain)}; "
-      f"SimCLR − random init {', '.join(f'{g:+.3f}' for g in simclr_gain)}")
-assert max(rot_gain) < 0, rot_gain         # rotation makes the shape features worse, for every seed
-assert min(simclr_gain) > 0.1, simclr_gain  # while SimCLR adds more than 10 points
+floor_s = stored.values("linear_acc", method="simclr", steps=0)
+gain = {m: [a - f for a, f in zip(stored.values("linear_acc", method=m, steps=300), floor_s)]
+        for m in ("simclr", "rotation", "jigsaw", "inpainting")}
+lead = [s - max(p) for s, *p in zip(gain["simclr"], gain["rotation"], gain["jigsaw"], gain["inpainting"])]
+for m, g in gain.items():
+    print(f"full budget, seeds {stored.grid.seeds}: {m} − random init {', '.join(f'{x:+.3f}' for x in g)}")
+print(f"SimCLR − the best pretext task, per seed: {', '.join(f'{x:+.3f}' for x in lead)} (each > 0.15)")
+assert min(lead) > 0.15, lead                                       # SimCLR far ahead, every seed
+assert min(gain["simclr"]) > 0.2 and min(gain["jigsaw"]) > 0.03, gain  # both learn shape features
+assert max(gain["rotation"]) < 0 and max(gain["inpainting"]) < 0, gain  # these two end below random init
 
 # %% [markdown]
 # **Explore the stored runs**: switch the method between SimCLR and rotation, and the steps
@@ -305,8 +316,8 @@ assert min(gains) > 0.08, gains  # rotation features beat random ones for every 
 # that more permutations give better features — when the model and the data are large. Does
 # it hold on `shapes` at our budget? The knob is `jigsaw_permutations`.
 #
-# This cell trains 2 more jigsaw runs in quick mode (about 20 s on a 2-core CPU; 4 runs and
-# about 7 min in full mode).
+# This cell trains one more jigsaw run in quick mode, with 100 permutations (about 10 s on a
+# 2-core CPU; the run with 24 is the one above); full mode trains 4 more, 2 to 500, in about 7 min.
 
 # %%
 start = time.perf_counter()
@@ -336,9 +347,12 @@ plt.show()
 
 # %%
 # What the knob does, checked: more permutations make the puzzle harder (the pretext loss,
-# relative to the loss of a network that learned nothing, rises), and every setting stays well
-# below SimCLR. The spread of the probe across P is printed, not asserted: "no difference" is
-# not something one threshold on one seed can show.
+# relative to the loss of a network that learned nothing, rises), and every setting stays below
+# SimCLR (in a quick run by a few points, which move with the seed; at the full budget by more
+# than 0.1 in seed 0, the stored runs above say by how much with 24 permutations). The spread of
+# the probe across P is printed, not asserted: "no difference" is not something one threshold on
+# one seed can show.
+KNOB_GAP = 0.0 if QUICK else 0.1
 lo, hi = rows[0], rows[-1]
 spread = max(r["linear_acc"] for r in rows) - min(r["linear_acc"] for r in rows)
 print(f"loss / log P: P={lo['jigsaw_permutations']} {lo['loss_over_log_P']:.2f} → "
@@ -346,7 +360,7 @@ print(f"loss / log P: P={lo['jigsaw_permutations']} {lo['loss_over_log_P']:.2f} 
 print(f"linear-probe spread across P: {spread:.3f}; "
       f"best jigsaw {max(r['linear_acc'] for r in rows):.3f} vs SimCLR {acc['simclr']:.3f}")
 assert hi["loss_over_log_P"] > lo["loss_over_log_P"] + 0.1
-assert all(r["linear_acc"] < acc["simclr"] - 0.03 for r in rows)
+assert all(r["linear_acc"] < acc["simclr"] - KNOB_GAP for r in rows), (rows, acc["simclr"])
 
 # %% [markdown]
 # ## Turn the knob yourself
@@ -365,8 +379,9 @@ panel
 
 # %% [markdown]
 # **What to notice**
-# - At the same budget the joint-embedding method is far ahead of every pretext task; this
-#   is the gap that made the field move to joint embeddings around 2020.
+# - At the same budget the joint-embedding method is ahead of every pretext task: far ahead
+#   at the full budget, in every stored seed (printed above), a few points in a quick run;
+#   this is the gap that made the field move to joint embeddings around 2020.
 # - A pretext task can make features *worse* than random for the label we care about, when
 #   solving it needs something else (rotation without an "up", pixel colours for
 #   inpainting). Always compare with the random-init floor.
@@ -393,8 +408,8 @@ panel
 # ## Summary
 # Pretext tasks learn what solves the task: rotation needs an "up" (on upright digits it
 # learns and helps a few-label probe; on shapes it learns nothing), restoration rewards
-# low-level colour, jigsaw needs parts and edges. At the same small budget on `shapes`, a
-# joint-embedding method (SimCLR) beats all three clearly, two of them fall below the
-# random-init floor, and making the jigsaw harder changes the pretext loss but not the
-# features. Paper: §2.1 of *A Cookbook of Self-Supervised Learning* (Balestriero et al. 2023,
+# low-level colour, jigsaw needs parts and edges. At the same budget on `shapes` (300 steps,
+# three stored seeds), a joint-embedding method (SimCLR) beats all three clearly and two of
+# them fall below the random-init floor; a quick run shows the same order with gaps of a few
+# points. Making the jigsaw harder raises its pretext loss, and no setting comes near SimCLR. Paper: §2.1 of *A Cookbook of Self-Supervised Learning* (Balestriero et al. 2023,
 # arXiv 2304.12210).

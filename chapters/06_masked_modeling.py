@@ -290,12 +290,14 @@ plots.bars(table, ylabel="test accuracy (digits)", reference={k: 0.1 for k in ta
 # %% [markdown]
 # One seed of a short run cannot rank protocols. The stored runs below do it at the full
 # budget (2,000 steps, a 300-step fine-tune, seeds 0-2), and add what the paper compares MAE
-# with: a joint-embedding method, SimCLR, on the same tiny ViT (`python -m cookbook_lib
-# evidence --chapter 06` recomputes them, about 30 min on one CPU core).
+# with: a joint-embedding method, SimCLR, on the same tiny ViT (its backbone set to
+# `vit_tiny`: a joint-embedding method's default is the convnet). `python -m cookbook_lib
+# evidence --chapter 06` recomputes them, about 45 min on one CPU core.
 
 # %%
 protocols, floor = evidence.load("06_masked_modeling.protocols"), evidence.load("06_masked_modeling.random_init")
-STORED = {"random init": (floor, {}), "MAE": (protocols, {"method": "mae"}), "SimCLR": (protocols, {"method": "simclr"})}
+simclr_vit = evidence.load("06_masked_modeling.simclr_vit")  # SimCLR with backbone="vit_tiny": MAE's network
+STORED = {"random init": (floor, {}), "MAE": (protocols, {"method": "mae"}), "SimCLR": (simclr_vit, {})}
 METRICS = {"linear probe": "linear_acc", "kNN": "knn_acc", "fine-tune (300 steps)": "fine_tune300_acc"}
 acc = {enc: {name: ev.values(m, **point) for name, m in METRICS.items()} for enc, (ev, point) in STORED.items()}
 display(Table({"encoder (stored)": enc, **{name: " ".join(f"{v:.3f}" for v in vals) for name, vals in row.items()}}
@@ -314,18 +316,22 @@ for name, lead in je_lead.items():
     print(f"{name}, SimCLR − MAE: {', '.join(f'{x:+.3f}' for x in lead)}")
 print(f"fine-tuned, every encoder and seed: {min(ft_all):.3f} to {max(ft_all):.3f}")
 # Asserted on the stored seeds (both modes): MAE's frozen features are far better than random
-# ones, and SimCLR's are better still, under the probe.
+# ones (seeds 0-2: +0.128/+0.136/+0.167), and SimCLR's on the same ViT are ahead of MAE's under
+# the probe in every seed, by a small and uneven margin (+0.039/+0.022/+0.006: 2 to 14 of the
+# 360 test images), so only its sign is checked.
 assert min(mae_gain) > 0.10, mae_gain
-assert min(je_lead["linear probe"]) > 0.03, je_lead
+assert min(je_lead["linear probe"]) > 0, je_lead
 
 # %% [markdown]
 # **What to notice**
-# - Under the linear probe the three encoders are far apart, in the order of the paper's
-#   ImageNet tables: random init, then MAE, then the joint-embedding method.
+# - Under the linear probe the encoders come in the order of the paper's ImageNet tables:
+#   random init, then MAE far above it, then the joint-embedding method, ahead of MAE in
+#   every seed but by only a few test images in some (printed above).
 # - After a 300-step fine-tune they all land near the top of the scale, the random-init
 #   encoder included: on digits, with labels and every weight free to change, a few hundred
-#   minibatches are enough from any start. Fine-tuning narrows SimCLR's lead over MAE, but
-#   it cannot *reverse* it here: the scores are against the ceiling, where no protocol can
+#   minibatches are enough from any start. The fine-tune leaves SimCLR and MAE within a
+#   point or two of each other, in either order depending on the seed (printed above): no
+#   consistent reversal, because the scores are against the ceiling, where no protocol can
 #   rank anything. So this chapter cannot show the paper's point that linear probes underrate
 #   MIM (MAE reports ImageNet linear probes below contrastive methods' and better
 #   fine-tuning; §3.6). Showing it needs a task hard enough that fine-tuning stays below the
@@ -378,6 +384,6 @@ panel
 # digits the ratios' features are within a few test images of each other. The paper reads
 # MIM encoders by fine-tuning, where MAE overtakes contrastive methods on ImageNet; on digits
 # a short fine-tune brings every encoder, untrained included, near the ceiling, and SimCLR
-# stays ahead under the probe. Latent-target successors (iBOT, DINOv2) keep the masking
+# on the same ViT stays a little ahead under the probe. Latent-target successors (iBOT, DINOv2) keep the masking
 # and predict a teacher's features instead. Paper: §2.5 and §3.6 of *A Cookbook of
 # Self-Supervised Learning* (Balestriero et al., 2023).

@@ -58,8 +58,8 @@ BATCH_SIZE = 64 if QUICK else 128
 STEPS = 300 if QUICK else 500
 SUBSET_SIZE = 2048            # images in every imbalanced pretraining set (the same for every ratio)
 RATIOS = [1, 100] if QUICK else [1, 10, 100, 200]  # 200: the most a 2,048-image draw of shapes allows
-SEEDS = [0] if QUICK else [0, 1, 2]
 SEED = 0
+SEEDS = [SEED] if QUICK else sorted({0, 1, 2, SEED})  # section 2: your seed (quick), seeds 0-2 and yours (full)
 
 # %% [markdown]
 # Every run below is SimCLR with the library's defaults (AdamW, temperature 0.1, a 2-layer

@@ -44,6 +44,7 @@ from cookbook_lib import RunConfig, evaluate, evidence, load_or_train, plots
 from cookbook_lib.data import load_dataset
 from cookbook_lib.notebook import Table, setup
 from cookbook_lib.sweep import sweep
+from cookbook_lib.train import untrained
 from cookbook_lib.widgets import knob_panel
 
 env = setup(seed=0)
@@ -399,9 +400,11 @@ for name, feats in (("backbone h", h_te), ("projector z", z_te)):
                              title=f"6 nearest test neighbours by cosine similarity of the {name}"))
 
 many = torch.arange(512) * (len(h_te) // 512)
-prec = {name: precision_at_k(f, many) for name, f in (("backbone", h_te), ("projector", z_te))}
-print(f"precision@6 (neighbour has the query's shape): backbone {prec['backbone']:.3f}, "
-      f"projector {prec['projector']:.3f}, chance {evaluate.chance(data.test_labels):.3f}")
+h_init = untrained(MAIN, data).embed(data.test_images)[0]  # the same network before training
+prec = {name: precision_at_k(f, many) for name, f in (("backbone", h_te), ("projector", z_te),
+                                                       ("random-init backbone", h_init))}
+print("precision@6 (neighbour has the query's shape): " + ", ".join(f"{k} {v:.3f}" for k, v in prec.items()) +
+      f"; chance {evaluate.chance(data.test_labels):.3f}")
 lin_z = evaluate.linear_probe(z_tr, data.train_labels, z_te, data.test_labels)
 print(f"linear probe: backbone h {main.metrics['linear_acc']:.3f}, projector z {lin_z:.3f}")
 
@@ -409,7 +412,10 @@ print(f"linear probe: backbone h {main.metrics['linear_acc']:.3f}, projector z {
 # **What to notice**
 # - The neighbours share more than the shape: the background colour and the position are
 #   often what they have in common. Retrieval shows *which* invariances the encoder has
-#   learned, something one accuracy number hides.
+#   learned, something one accuracy number hides. After a quick run the backbone's
+#   neighbours have the query's shape hardly more often than those of the same network at
+#   random init (printed above; over seeds 0-2 sometimes less often): a short SimCLR run has
+#   not yet organised its neighbourhoods by shape, even where its linear probe has improved.
 # - The projector output $z$ is trained to be invariant to the augmentations, and in doing so
 #   throws away information the backbone keeps (the "guillotine" effect of §3.2, chapter
 #   10): the linear probe on $z$ is several points below the one on $h$. In retrieval the two are close after
@@ -417,10 +423,10 @@ print(f"linear probe: backbone h {main.metrics['linear_acc']:.3f}, projector z {
 #   retrieval should use the backbone.
 
 # %%
-print(f"precision@6 must beat chance + 0.02 for the backbone: {prec['backbone']:.3f} > "
-      f"{evaluate.chance(data.test_labels) + 0.02:.3f}; linear probe h − z = "
-      f"{main.metrics['linear_acc'] - lin_z:+.3f} (must be > +0.02)")
-assert prec["backbone"] > evaluate.chance(data.test_labels) + 0.02, prec
+# Retrieval precision is shown, not asserted: the random-init encoder's is about as high after a
+# quick run. The probe gap between h and z is the section's check.
+print(f"precision@6, trained − random-init backbone: {prec['backbone'] - prec['random-init backbone']:+.3f} "
+      f"(shown); linear probe h − z = {main.metrics['linear_acc'] - lin_z:+.3f} (must be > +0.02)")
 assert main.metrics["linear_acc"] > lin_z + 0.02, (main.metrics["linear_acc"], lin_z)
 
 # %% [markdown]
