@@ -296,8 +296,9 @@ def compute(name: str, progress: bool = True, stop=None, log=print, shard: tuple
 def check(names=None, sample: int = 2, log_steps: int = 2, rtol: float = 1e-4, log=print) -> list[str]:
     """Re-train the first `log_steps` log steps of the `sample` cheapest stored CPU runs (over
     the grids `names`, default all) and compare their loss and online-probe accuracy with the
-    stored history. Returns the failures (an empty list: everything reproduced)."""
-    from ..train import train
+    stored history. Returns the failures (an empty list: everything reproduced). The re-runs use one
+    torch thread, as the store is computed (one thread per process): another thread count splits
+    torch's reductions differently, which moves a loss by more than round-off after a few steps."""
     from .grids import GRIDS
     import torch
     version = torch.__version__.split("+")[0]
@@ -308,8 +309,19 @@ def check(names=None, sample: int = 2, log_steps: int = 2, rtol: float = 1e-4, l
                        if r["device"] == "cpu" and r["torch"] == version and len(r["history"]) >= log_steps]
     if not candidates:
         return [f"no stored CPU run made with torch {version} to check in {', '.join(names or GRIDS)}"]
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return _recheck(sorted(candidates, key=lambda c: c[0])[:sample], log_steps, rtol, log)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _recheck(chosen, log_steps: int, rtol: float, log) -> list[str]:
+    """`check`'s work on the chosen (cost, evidence, record) triples."""
+    from ..train import train
     failures = []
-    for _, ev, rec in sorted(candidates, key=lambda c: c[0])[:sample]:
+    for _, ev, rec in chosen:
         cfg = RunConfig(**rec["config"])
         seen = []
         start = time.perf_counter()
