@@ -219,9 +219,12 @@ knn_drop = knn_cost[RATIOS[0]] - knn_cost[RATIOS[-1]]
 label_drop = label_cost[RATIOS[0]] - label_cost[RATIOS[-1]]
 print(f"ratio {RATIOS[0]} → {RATIOS[-1]}: the balanced linear probe loses {drop:.3f}, balanced kNN {knn_drop:.3f}; "
       f"with imbalanced probe labels the probe loses {label_drop:.3f}")
-# Strong imbalance hurts the representation, and imbalanced labels hurt far more. Quick mode's
-# margins were measured at ratio 100; full mode's (ratio 200) are the stored seeds' below.
-MIN_DROP, MIN_KNN_DROP, MIN_EXTRA = (0.0, 0.015, 0.03) if QUICK else (0.03, 0.10, 0.10)
+# Strong imbalance hurts the representation, and imbalanced labels hurt far more. In a quick run
+# (ratio 100) the representation's cost is a few points and moves with the seed and the thread
+# count (seeds 0-2 at one and two threads: probe 0.020 to 0.064, kNN 0.013 to 0.065; labels
+# 0.124 to 0.150), so quick mode checks its sign; full mode's margins (ratio 200) are the
+# stored seeds' below.
+MIN_DROP, MIN_KNN_DROP, MIN_EXTRA = (0.0, 0.0, 0.03) if QUICK else (0.03, 0.10, 0.10)
 assert drop > MIN_DROP and knn_drop > MIN_KNN_DROP, "a long tail in pretraining should cost the representation"
 assert label_drop > max(drop, knn_drop) + MIN_EXTRA, "an imbalanced labelled set should cost more than imbalanced pretraining"
 
@@ -241,8 +244,10 @@ assert min(x - r for x, r in zip(seed_drops["probe on the imbalanced labels"], s
 # - The representation pays for the long tail: at the largest ratio, scored with the same
 #   balanced labels, the encoder is worse than one pretrained on a balanced set of the same
 #   size. The cost varies from seed to seed (the stored runs above, at the full budget);
-#   kNN shows it more steadily, since it has no classifier to fit around the damage. (In
-#   quick mode, at 150 steps the drop was within seed noise, so the chapter trains for 300.)
+#   kNN shows it more steadily, since it has no classifier to fit around the damage. (A
+#   quick run trains 300 steps: at 150 the drop was within seed noise; at 300 it is a few
+#   points in every seed we ran, of a size that moves with the seed, so the quick check asks
+#   only for its sign.)
 # - The cost is smaller than the second one: fitting the probe on imbalanced labels loses
 #   more, for every stored seed, because the classifier itself learns to favour the common
 #   classes.
