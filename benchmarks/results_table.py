@@ -37,6 +37,8 @@ FLOOR_GAIN, GAP_TO_SIMCLR = 0.10, 0.08
 SECOND = (HERE / "scattered_digits_300.jsonl", HERE / "scattered_digits_1500.jsonl")  # the second dataset's runs
 AFTER = HERE / "after_cookbook.jsonl"  # LeJEPA's and MoCo v3's runs on the convnet
 AFTER_METHODS = ("lejepa", "mocov3")
+VIT_500 = HERE / "vit_500.jsonl"  # the tiny-ViT methods at 500 steps (recipe_search.py with VIT_SET)
+VIT_SET = {"dataset": "digits", "image_size": 16, "patch_size": 4, "representation_dim": 64, "batch_size": 64}
 FIRST_LEJEPA = {"sigreg_lambda": 0.05, "lr": 0.002}  # LeJEPA's recipe before its search (the paper's λ, the shared lr)
 SEARCHED = ("byol", "simsiam", "nnclr", "dino", "simdino")  # the methods short of a target: their search lines  # issue 13's targets: +10 points at 300 steps, within 8 of SimCLR at 1,500
 
@@ -186,19 +188,23 @@ def vit_section():
             {"method": "mae"}), ("SimCLR", "06_masked_modeling.simclr_vit", {}),
             ("I-JEPA", "16_jepa_era.ijepa", {}), ("MSN (Sinkhorn targets)", "16_jepa_era.msn", {"sinkhorn_iters": 3}),
             ("MSN (me-max only)", "16_jepa_era.msn", {"sinkhorn_iters": 0}))
+    early = {"MAE": ("mae", {}), "SimCLR": ("simclr", {"backbone": "vit_tiny"}), "I-JEPA": ("ijepa", {}),
+             "MSN (Sinkhorn targets)": ("msn", {})}
     ibot = (("random init", "16_jepa_era.vit_random_init", {}), ("DINO", "16_jepa_era.ibot", {"ibot_weight": 0.0}),
             ("DINO + iBOT (weight 1)", "16_jepa_era.ibot", {"ibot_weight": 1.0}))
-    return (vit_rows(rows) + ["", "DINO with and without iBOT's masked-patch loss on the same tiny ViT, 16-pixel "
+    return (vit_rows(rows, early) + ["", "DINO with and without iBOT's masked-patch loss on the same tiny ViT, 16-pixel "
                               "`shapes`, batch 64, 1,000 steps, seeds 0-2 (`16_jepa_era.ibot`; chapter 16 reads "
                               "what its patch tokens hold):", ""] + vit_rows(ibot))
 
 
-def vit_rows(rows):
-    """One Markdown table row per (name, grid, point): mean ± std over the stored seeds."""
+def vit_rows(rows, early=None):
+    """One Markdown table row per (name, grid, point): mean ± std over the stored seeds; with `early`
+    (name -> (method, knobs set)), the linear probe of the same method at 500 steps from `VIT_500`."""
     from cookbook_lib import evidence
 
-    out = ["| method | evidence grid | seeds | linear | kNN | fine-tune 300 | RankMe | s / step |",
-           "|---|---|---|---|---|---|---|---|"]
+    lines = [json.loads(x) for x in VIT_500.read_text().splitlines() if x.strip()] if VIT_500.exists() else []
+    out = ["| method | evidence grid | seeds | linear | kNN | fine-tune 300 | RankMe | s / step |"
+           + (" linear at 500 steps (seeds) |" if early else ""), "|---|---|---|---|---|---|---|---|" + "---|" * bool(early)]
     for name, grid, point in rows:
         runs = sorted(evidence.load(grid).runs_at(**point), key=lambda r: r["seed"])
         if not runs:
@@ -209,6 +215,12 @@ def vit_rows(rows):
         out.append(f"| {name} | `{grid}` | {', '.join(str(r['seed']) for r in runs)} | {mean_std(ms, 'linear_acc')} | "
                    f"{mean_std(ms, 'knn_acc')} | {mean_std(ms, 'fine_tune300_acc')} | "
                    f"{mean_std(ms, 'rankme', '{:.1f}')} | {sps} |")
+        if early:
+            method, knobs = early.get(name, (None, None))
+            at500 = sorted((r for r in lines if r["method"] == method and
+                            {k: v for k, v in r["set"].items() if k not in VIT_SET} == knobs), key=lambda r: r["seed"])
+            out[-1] += (f" {mean_std(at500, 'linear_acc')} ({', '.join(str(r['seed']) for r in at500)}) |" if at500
+                        else " — |")
     return out
 
 
