@@ -75,6 +75,7 @@ def main(argv=None) -> int:
     ap.add_argument("chapters", nargs="*", help="chapter numbers (00 01 ...); default: every chapter")
     ap.add_argument("--threads", type=int, default=0, help="torch threads per chapter (0: torch's default)")
     ap.add_argument("--out", type=Path, help="write a Markdown table here")
+    ap.add_argument("--cells", type=int, default=2, help="how many of the slowest cells to name (default 2)")
     args = ap.parse_args(argv)
     paths = sorted(CHAPTERS.glob("[0-9][0-9]_*.py"))
     if args.chapters:
@@ -86,7 +87,7 @@ def main(argv=None) -> int:
     rows = []
     for path in paths:
         wall, cells, error = time_chapter(path, args.threads)
-        slow = "; ".join(f"{s:.0f} s `{src}`" for s, src in cells[:2] if s >= 1)
+        slow = "; ".join(f"{s:.0f} s `{src}`" for s, src in cells[:args.cells] if s >= 1)
         if error:
             slow = f"FAILED: {error}; {slow}"
         rows.append((path.stem, wall, slow, error))

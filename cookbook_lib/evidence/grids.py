@@ -156,6 +156,9 @@ GRIDS: dict[str, Grid] = {g.name: g for g in (
                "a 4× batch buys at equal steps with and without negatives"),
     Grid("12_hyperparameters.optimizer", dict(_SMALL, lr_scaling="sqrt", lr=2e-3), {"optimizer": ["sgd"]},
          claim="SGD at AdamW's learning rate trains far more slowly (§3.5: an lr belongs to its optimiser)"),
+    Grid("12_hyperparameters.lars", dict(_SMALL, lr_scaling="sqrt", optimizer="lars"), {"lr": [3.0, 0.3]},
+         claim="LARS (You et al. 2017) at batch 16: at an lr retuned to this convnet and budget it trains like AdamW; "
+               "at the paper's 0.3 per 256 images (§3.5, tuned for ResNet-50 over hundreds of epochs) it lags"),
     Grid("12_hyperparameters.random_init", _HYPER, {"steps": [0]}, claim="the random-init encoder: the floor"),
     Grid("12_hyperparameters.vit_bn", _VIT, {"projector_bn": [True, False]},
          claim="BatchNorm in the projector of a ViT keeps more directions and better features (§3.5)"),
