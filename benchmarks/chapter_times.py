@@ -4,7 +4,10 @@ kernel executing the whole notebook, with an empty run cache (nothing is reused)
 The target (chapters/README and the fidelity issue): every chapter within 60 s on 2 cores.
 Each chapter runs alone, one after the other, with torch's default threads (`--threads 0`)
 or a given number; leave the machine otherwise idle while it runs. Prints one line per
-chapter (seconds, and the slowest cells) and with `--out` writes a Markdown table.
+chapter (seconds, and the slowest cells) and with `--out` writes a Markdown table. The
+machine's speed is measured before and after (an fp32 1024² matmul at the chapters' thread
+count, as `throughput.py` measures its CPU peak): a shared or throttled CPU can be 1.5×
+slower one day than another, and a time means little without it.
 
     python benchmarks/chapter_times.py                      # every chapter
     python benchmarks/chapter_times.py 03 11 --threads 2 --out benchmarks/chapter_times.md
@@ -70,6 +73,19 @@ def time_chapter(path: Path, threads: int) -> tuple[float, list]:
     return wall, cells, error
 
 
+def matmul_gflops(threads: int) -> float:
+    """This CPU's fp32 matmul rate now, at `threads` torch threads (0: torch's default)."""
+    import torch
+    from throughput import cpu_peak_tflops  # benchmarks/ is on the path when this file runs
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads or before)
+    try:
+        return 1000 * cpu_peak_tflops("fp32")
+    finally:
+        torch.set_num_threads(before)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("chapters", nargs="*", help="chapter numbers (00 01 ...); default: every chapter")
@@ -84,6 +100,8 @@ def main(argv=None) -> int:
             ap.error(f"no chapter numbered {', '.join(unknown)}; the chapters are "
                      + " ".join(p.name[:2] for p in paths))
         paths = [p for p in paths if p.name[:2] in args.chapters]
+    speed = [matmul_gflops(args.threads)]
+    print(f"fp32 matmul: {speed[0]:.0f} GFLOP/s", flush=True)
     rows = []
     for path in paths:
         wall, cells, error = time_chapter(path, args.threads)
@@ -92,10 +110,14 @@ def main(argv=None) -> int:
             slow = f"FAILED: {error}; {slow}"
         rows.append((path.stem, wall, slow, error))
         print(f"{path.stem}: {wall:.1f} s  ({slow})", flush=True)
+    speed.append(matmul_gflops(args.threads))
+    print(f"fp32 matmul: {speed[1]:.0f} GFLOP/s", flush=True)
     if args.out:
         threads = args.threads or "torch's default"
         lines = [f"Quick mode, fresh kernel and empty run cache, one chapter at a time, threads: {threads}, "
-                 f"on {os.cpu_count()} cores (`python benchmarks/chapter_times.py`). Target: 60 s.", "",
+                 f"on {os.cpu_count()} cores (`python benchmarks/chapter_times.py`), {datetime.now():%Y-%m-%d}. "
+                 f"Target: 60 s. The machine's fp32 1024² matmul ran at {speed[0]:.0f} GFLOP/s before the "
+                 f"chapters and {speed[1]:.0f} after (throughput.md's CPU peak).", "",
                  "| chapter | seconds | slowest cells |", "|---|---|---|"]
         lines += [f"| {name} | {wall:.0f} | {slow} |" for name, wall, slow, _ in rows]
         args.out.write_text("\n".join(lines) + "\n")
