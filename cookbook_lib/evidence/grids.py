@@ -161,7 +161,8 @@ GRIDS: dict[str, Grid] = {g.name: g for g in (
                "at the paper's 0.3 per 256 images (§3.5, tuned for ResNet-50 over hundreds of epochs) it lags"),
     Grid("12_hyperparameters.random_init", _HYPER, {"steps": [0]}, claim="the random-init encoder: the floor"),
     Grid("12_hyperparameters.vit_bn", _VIT, {"projector_bn": [True, False]},
-         claim="BatchNorm in the projector of a ViT keeps more directions and better features (§3.5)"),
+         claim="BatchNorm in the projector of a ViT keeps more directions in its output (§3.5); whether the "
+               "backbone's features gain too changes with the seed at this budget"),
     Grid("11_teacher_student.predictor", _TEACHER,
          {"predictor_depth": [1, 2], "ema_momentum": [0.0, 0.99], "predictor_lr_mult": [1.0, 10.0]},
          claim="what keeps BYOL's embedding spread: a slow EMA teacher, a fast predictor (lr × 10) or an MLP "
