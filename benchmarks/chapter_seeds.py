@@ -10,10 +10,11 @@ the chapter's quick budget does not show.
     python benchmarks/chapter_seeds.py 02 12 --seeds 0,1,2 --threads 1   # appends to chapter_seeds.jsonl
     python benchmarks/chapter_seeds.py --md benchmarks/chapter_seeds.md   # the Markdown digest of the file
 
-A (chapter, seed, threads) already in the file is not run again, so a stopped sweep restarts
-where it was. Chapters without a `SEED = 0` line (14) are skipped. Leave the machine otherwise
-idle only when the wall times matter; the numbers do not depend on the load, but they can depend on
-the thread count (torch's reductions are split differently).
+A (chapter, seed, threads) already in the file from this CPU is not run again, so a stopped sweep
+restarts where it was. Chapters without a `SEED = 0` line (14) are skipped. Leave the machine
+otherwise idle only when the wall times matter; the numbers do not depend on the load, but they
+can depend on the thread count and on the CPU (torch's reductions are split and vectorised
+differently), so every record keeps both.
 """
 import argparse
 import json
@@ -170,7 +171,8 @@ def main():
     if a.threads < 1:
         raise SystemExit(f"--threads must be 1 or more (got {a.threads})")
     paths = [chapter_path(c) for c in a.chapters] if a.chapters else sorted(CHAPTERS.glob("[0-9][0-9]_*.py"))
-    done = {(r["chapter"], r["seed"], r["threads"]) for r in load(a.jsonl)}
+    here = cpu()  # a run on another CPU is another record
+    done = {(r["chapter"], r["seed"], r["threads"]) for r in load(a.jsonl) if r.get("cpu") == here}
     for path in paths:
         if not re.search(r"^SEED = 0\b", path.read_text(), re.M):
             print(f"{path.stem}: no `SEED = 0` line, skipped", file=sys.stderr)
