@@ -99,6 +99,47 @@ def linear_probe(train_x, train_y, test_x, test_y, steps: int = 300, lr: float =
     return _probe(nn.Linear, train_x, train_y, test_x, test_y, steps, lr, weight_decay, None, seed, per_class)
 
 
+def linear_probes(train_x, train_y, test_x, test_y, subsets, steps: int = 300, lr: float = 0.01,
+                  weight_decay: float = 1e-4, seed: int = 0) -> list:
+    """`linear_probe` fitted on each labelled subset of the training rows (a list of index
+    tensors, e.g. `ImageData.labelled_index(k, seed=d)` for a few-label draw d), scored on the
+    whole test split: one accuracy per subset.
+
+    Equal-sized subsets are fitted side by side, one weight matrix per subset in one batched
+    matrix product: the same standardisation, initial weights, AdamW steps and schedule as
+    `linear_probe` on each subset alone (the per-subset losses are summed, and AdamW treats
+    every weight separately), in a fraction of the time when the subsets are small. Subsets
+    of different sizes are fitted one after the other.
+    """
+    subsets = [torch.as_tensor(i, device=train_x.device) for i in subsets]
+    if len({len(i) for i in subsets}) > 1:
+        return [linear_probe(train_x[i], train_y[i], test_x, test_y, steps, lr, weight_decay, seed) for i in subsets]
+    x, y = train_x.float()[torch.stack(subsets)], train_y[torch.stack(subsets)]  # (B, n, d), (B, n)
+    test_x = test_x.float()
+    if not _finite(x, test_x):
+        return [float("nan")] * len(subsets)
+    mean, std = x.mean(1, keepdim=True), x.std(1, keepdim=True) + 1e-6
+    x, test_x = (x - mean) / std, (test_x[None] - mean) / std
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        head = nn.Linear(x.shape[2], int(y.max()) + 1).to(x.device)  # linear_probe's initial weights
+    weight = nn.Parameter(head.weight.detach()[None].repeat(len(x), 1, 1))  # (B, classes, d)
+    bias = nn.Parameter(head.bias.detach()[None, None].repeat(len(x), 1, 1))  # (B, 1, classes)
+    opt = torch.optim.AdamW([weight, bias], lr=lr, weight_decay=weight_decay)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
+    with torch.enable_grad():
+        for _ in range(steps):
+            logits = torch.baddbmm(bias, x, weight.transpose(1, 2))
+            loss = F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="none").view(y.shape).mean(1).sum()
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+    with torch.no_grad():
+        hits = torch.baddbmm(bias, test_x, weight.transpose(1, 2)).argmax(2) == test_y[None]
+    return [float(h.float().mean()) for h in hits]
+
+
 def mlp_probe(train_x, train_y, test_x, test_y, hidden: int = 512, steps: int = 500, lr: float = 1e-3,
               weight_decay: float = 1e-4, batch_size: int = 512, seed: int = 0) -> float:
     """Test accuracy of a one-hidden-layer MLP on frozen, standardised features (minibatch AdamW)."""

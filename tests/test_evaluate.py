@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from cookbook_lib.evaluate import chance, embed, fine_tune, knn, linear_probe, mlp_probe
+from cookbook_lib.evaluate import chance, embed, fine_tune, knn, linear_probe, linear_probes, mlp_probe
 from cookbook_lib.nets import convnet
 
 
@@ -157,6 +157,23 @@ def test_per_class_probe_matches_the_overall_accuracy():
     assert len(recall) == 3 and all(0 <= r <= 1 for r in recall)
     weighted = (50 * recall[0] + 30 * recall[1] + 20 * recall[2]) / 100
     assert abs(weighted - overall) < 1e-6 and 0.5 < overall < 1.0  # learnable, not perfect
+
+
+# ---------------------------------------------------------------- few-label probes (chapters 01, 02, 15)
+def test_batched_few_label_probes_equal_one_probe_per_draw():
+    xtr, ytr = blobs(n=600, d=16, spread=2.5, seed=0)  # overlapping classes: accuracies differ by draw
+    xte, yte = blobs(n=300, d=16, spread=2.5, seed=1, centres_seed=0)
+    g = torch.Generator().manual_seed(3)
+    draws = [torch.cat([(ytr == c).nonzero().flatten()[torch.randperm(int((ytr == c).sum()), generator=g)[:k]]
+                        for c in range(4)]) for k in (2, 2, 2, 5)]
+    alone = [linear_probe(xtr[i], ytr[i], xte, yte) for i in draws[:3]]
+    together = linear_probes(xtr, ytr, xte, yte, draws[:3])
+    assert len(set(alone)) > 1  # the draws give different probes, so the comparison means something
+    assert max(abs(a - b) for a, b in zip(alone, together)) <= 1 / len(yte)  # at most one test point apart
+    # subsets of different sizes are fitted one at a time, with the same answers
+    mixed = linear_probes(xtr, ytr, xte, yte, [draws[0], draws[3]])
+    assert mixed == [linear_probe(xtr[i], ytr[i], xte, yte) for i in (draws[0], draws[3])]
+    assert all(math.isnan(a) for a in linear_probes(xtr * float("nan"), ytr, xte, yte, draws[:2]))
 
 
 # ---------------------------------------------------------------- fine-tuning (chapter 06)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from ..evaluate import linear_probe
+from ..evaluate import linear_probes
 from ..losses import nt_xent
 
 def scarf_corrupt(x: torch.Tensor, rate: float, g: torch.Generator | None = None) -> torch.Tensor:
@@ -61,9 +61,8 @@ def few_label_probe(train_x, train_y, test_x, test_y, per_class: int, draws: int
     """Mean linear-probe test accuracy over `draws` random labelled subsets of `per_class`
     training rows per class (the other training rows stay unlabelled)."""
     g = torch.Generator().manual_seed(seed)
-    accs = []
-    for _ in range(draws):
-        idx = torch.cat([c[torch.randperm(len(c), generator=g)[:per_class]]
-                         for c in (torch.nonzero(train_y == k)[:, 0] for k in train_y.unique())])
-        accs.append(linear_probe(train_x[idx], train_y[idx], test_x, test_y, steps=200))
+    subsets = [torch.cat([c[torch.randperm(len(c), generator=g)[:per_class]]
+                          for c in (torch.nonzero(train_y == k)[:, 0] for k in train_y.unique())])
+               for _ in range(draws)]
+    accs = linear_probes(train_x, train_y, test_x, test_y, subsets, steps=200)
     return sum(accs) / len(accs)

@@ -32,11 +32,8 @@ def _few_labels(per_class: int, draws: int = 10):
     def measure(run, data, full) -> float:
         from .. import evaluate
         h_train, h_test = (e[0] for e in _embedded(run, full))
-        accs = []
-        for d in range(draws):
-            idx = full.labelled_index(per_class, seed=d)
-            accs.append(evaluate.linear_probe(h_train[idx], full.train_labels[idx], h_test, full.test_labels))
-        return statistics.fmean(accs)
+        subsets = [full.labelled_index(per_class, seed=d) for d in range(draws)]
+        return statistics.fmean(evaluate.linear_probes(h_train, full.train_labels, h_test, full.test_labels, subsets))
     return measure
 
 
