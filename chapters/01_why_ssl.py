@@ -45,7 +45,7 @@ from IPython.display import display
 
 from cookbook_lib import RunConfig, evidence, load_or_train, untrained
 from cookbook_lib.data import load_dataset
-from cookbook_lib.evaluate import linear_probe
+from cookbook_lib.evaluate import linear_probe, linear_probes
 from cookbook_lib.notebook import Table, setup
 
 env = setup(seed=0)
@@ -125,8 +125,8 @@ ALL = len(data.train_labels) // data.num_classes  # where "all labels" sits on t
 acc = {name: {} for name in ("SimCLR", "random init", "supervised")}
 for name, (h_train, h_test) in features.items():
     for k in LABELS_PER_CLASS:
-        acc[name][k] = [linear_probe(h_train[idx], data.train_labels[idx], h_test, data.test_labels)
-                        for idx in (data.labelled_index(k, seed=d) for d in range(PROBE_DRAWS))]
+        draws = [data.labelled_index(k, seed=d) for d in range(PROBE_DRAWS)]  # one probe per draw
+        acc[name][k] = linear_probes(h_train, data.train_labels, h_test, data.test_labels, draws)
 acc["SimCLR"][ALL] = [ssl.metrics["linear_acc"]]  # the same probe, all labels, computed by train()
 h_train, h_test = features["random init"]
 acc["random init"][ALL] = [linear_probe(h_train, data.train_labels, h_test, data.test_labels)]

@@ -172,10 +172,10 @@ fig
 #   restoration task into MAE, a ViT that hides many patches, and looks at how much to hide.)
 # - **Jigsaw is closer to the point.** To order tiles you must recognise edges and parts of
 #   shapes that continue from one tile to the next. It does better than the other two
-#   pretext tasks; at the quick-mode budget it is near the floor, at the full budget it
-#   clears it in every stored seed (printed below).
+#   pretext tasks; at the quick-mode budget it is a few points above the floor and close to
+#   SimCLR, at the full budget it clears the floor in every stored seed (printed below).
 # - **SimCLR** asks for exactly the invariance we want: two crops and recolourings of one
-#   shape must match, and must differ from other images. It wins clearly.
+#   shape must match, and must differ from other images. At the full budget it wins clearly.
 
 # %%
 rotation_loss, jigsaw_loss = runs["rotation"].history[-1]["loss"], runs["jigsaw"].history[-1]["loss"]
@@ -184,20 +184,24 @@ print(f"jigsaw (24 permutations): final loss {jigsaw_loss:.3f} vs log 24 = {math
 
 # %%
 # What this section teaches, checked in your run: rotation cannot be solved on shapes (its loss
-# stays close to log 4, the loss of a network that learned nothing) and SimCLR ends ahead of
-# every pretext task. At the quick budget the probes differ by a few points and move with the
-# seed (seeds 0-2: SimCLR led the best pretext task by 0.02 to 0.06, and rotation ended from 0.03
-# below to 0.06 above the random-init floor; `benchmarks/chapter_seeds.md`), so how far ahead
-# SimCLR is, and which tasks end below the floor, are checked on the stored runs in the next cell.
+# stays close to log 4, the loss of a network that learned nothing) and SimCLR ends ahead of the
+# pretext tasks. At the quick budget the probes differ by a few points and move with the seed and
+# even with the CPU: over seeds 0-2 on two CPUs (`benchmarks/chapter_seeds.md`) SimCLR led rotation
+# and inpainting by 0.03 or more every time, but jigsaw, the task closest to the point, ended from
+# 0.06 below SimCLR to 0.01 above it. So a quick run checks SimCLR against the two tasks that reward
+# the wrong thing, and a full run (your run is seed 0 of the stored grid, its smallest lead 0.20)
+# against all three; how far ahead SimCLR is at the full budget, and which tasks end below the
+# floor, are checked on the stored seeds in the next cell, in both modes.
 acc = {n: r.metrics["linear_acc"] for n, r in runs.items()}
-best_pretext = max(acc[m] for m in ("rotation", "jigsaw", "inpainting"))
-LEAD = 0.0 if QUICK else 0.15  # full mode: your run is seed 0 of the stored grid (its smallest lead: 0.20)
-print(f"SimCLR {acc['simclr']:.3f} vs best pretext task {best_pretext:.3f} (must be ahead by > {LEAD}) "
-      f"vs random init {floor:.3f}")
+RIVALS = ("rotation", "inpainting") if QUICK else ("rotation", "jigsaw", "inpainting")
+LEAD = 0.015 if QUICK else 0.15
+best_rival = max(acc[m] for m in RIVALS)
+print(f"SimCLR {acc['simclr']:.3f} vs the best of {', '.join(RIVALS)} {best_rival:.3f} "
+      f"(must be ahead by > {LEAD}) vs random init {floor:.3f}")
 print(f"rotation {acc['rotation']:.3f}, inpainting {acc['inpainting']:.3f}, jigsaw {acc['jigsaw']:.3f} "
       f"vs random init {floor:.3f}")
 assert rotation_loss > 0.8 * math.log(4), rotation_loss
-assert acc["simclr"] > best_pretext + LEAD, (acc, best_pretext)
+assert acc["simclr"] > best_rival + LEAD, (acc, RIVALS)
 
 # %%
 # The stored full-budget runs (32-pixel shapes, batch 128, 300 steps, seeds 0-2;
@@ -255,16 +259,16 @@ on_digits = {name: load_or_train(base.replace(dataset="digits", method="rotation
              for name, steps in (("random init", 0), ("rotation", STEPS))}
 
 
-def few_label_acc(run, per_class):
-    """Linear probe on run's frozen features, fitted on `per_class` labels per class (mean of DRAWS draws)."""
+def few_label_acc(run, budgets=(1, 5)) -> dict:
+    """Linear probe on run's frozen features (embedded once), fitted on k labels per class for each
+    k in `budgets`: the mean over DRAWS draws, by column name."""
     h_train, h_test = run.embed(digits.train_images)[0], run.embed(digits.test_images)[0]
-    picks = [digits.labelled_index(per_class, seed=d) for d in range(DRAWS)]
-    return sum(evaluate.linear_probe(h_train[i], digits.train_labels[i], h_test, digits.test_labels)
-               for i in picks) / DRAWS
+    return {f"labels_{k}_per_class": sum(evaluate.linear_probes(
+                h_train, digits.train_labels, h_test, digits.test_labels,
+                [digits.labelled_index(k, seed=d) for d in range(DRAWS)])) / DRAWS for k in budgets}
 
 
-rows = Table(dict(encoder=name, linear_acc_all_labels=r.metrics["linear_acc"],
-                  labels_1_per_class=few_label_acc(r, 1), labels_5_per_class=few_label_acc(r, 5))
+rows = Table(dict(encoder=name, linear_acc_all_labels=r.metrics["linear_acc"], **few_label_acc(r))
              for name, r in on_digits.items())
 digit_loss = on_digits["rotation"].history[-1]["loss"]
 print(f"rotation's final loss: digits {digit_loss:.3f}, shapes {rotation_loss:.3f}; log 4 = {math.log(4):.3f}")
@@ -290,13 +294,14 @@ plt.show()
 
 # %%
 # What this section teaches, checked: on digits rotation is solvable (its loss ends far below
-# log 4, while on shapes it stays near it, asserted above) and its features beat the
-# random-init encoder with one label per class. Quick mode: a live run (seed 0; over seeds 0-2
-# the one-label gain was +0.027 to +0.10 at this budget); both modes: the stored full-budget grid.
+# log 4 in your run, while on shapes it stays near it, asserted above) and its features beat the
+# random-init encoder with one label per class. That gain needs the full budget: after a quick
+# run it moves with the seed (seeds 0-2, one label per class, mean of 100 label draws instead of
+# 10: +0.11, +0.08 and +0.005, so seed 2 has none), so it is printed for your run and asserted
+# on the stored full-budget seeds, in both modes.
 gain_1 = rows[1]["labels_1_per_class"] - rows[0]["labels_1_per_class"]
-print(f"digits, 1 label per class: rotation − random init {gain_1:+.3f}")
+print(f"your run, digits, 1 label per class: rotation − random init {gain_1:+.3f}")
 assert digit_loss < 0.6 * math.log(4), digit_loss
-assert gain_1 > 0.01, gain_1
 
 stored = evidence.load("02_origins.rotation_digits")
 floor_1, rot_1 = (stored.values("labelled1_linear_acc", steps=s) for s in (0, 300))
@@ -347,12 +352,12 @@ plt.show()
 
 # %%
 # What the knob does, checked: more permutations make the puzzle harder (the pretext loss,
-# relative to the loss of a network that learned nothing, rises), and every setting stays below
-# SimCLR (in a quick run by a few points, which move with the seed; at the full budget by more
-# than 0.1 in seed 0, the stored runs above say by how much with 24 permutations). The spread of
-# the probe across P is printed, not asserted: "no difference" is not something one threshold on
-# one seed can show.
-KNOB_GAP = 0.0 if QUICK else 0.1
+# relative to the loss of a network that learned nothing, rises). Whether any setting comes near
+# SimCLR is printed, not asserted here: in a quick run jigsaw and SimCLR are a few points apart,
+# on either side depending on the seed and the CPU, and in full mode the figure's SimCLR line shows
+# it; the stored full-budget seeds (asserted above, in both modes) put SimCLR more than 0.15 ahead
+# of jigsaw with 24 permutations. The spread of the probe across P is printed too: "no
+# difference" is not something one threshold on one seed can show.
 lo, hi = rows[0], rows[-1]
 spread = max(r["linear_acc"] for r in rows) - min(r["linear_acc"] for r in rows)
 print(f"loss / log P: P={lo['jigsaw_permutations']} {lo['loss_over_log_P']:.2f} → "
@@ -360,7 +365,6 @@ print(f"loss / log P: P={lo['jigsaw_permutations']} {lo['loss_over_log_P']:.2f} 
 print(f"linear-probe spread across P: {spread:.3f}; "
       f"best jigsaw {max(r['linear_acc'] for r in rows):.3f} vs SimCLR {acc['simclr']:.3f}")
 assert hi["loss_over_log_P"] > lo["loss_over_log_P"] + 0.1
-assert all(r["linear_acc"] < acc["simclr"] - KNOB_GAP for r in rows), (rows, acc["simclr"])
 
 # %% [markdown]
 # ## Turn the knob yourself
@@ -380,19 +384,22 @@ panel
 # %% [markdown]
 # **What to notice**
 # - At the same budget the joint-embedding method is ahead of every pretext task: far ahead
-#   at the full budget, in every stored seed (printed above), a few points in a quick run;
-#   this is the gap that made the field move to joint embeddings around 2020.
+#   at the full budget, in every stored seed (printed above); in a quick run a few points ahead
+#   of rotation and inpainting, while jigsaw and SimCLR are close and change places with the
+#   seed. The full-budget gap is the one that made the field move to joint embeddings around 2020.
 # - A pretext task can make features *worse* than random for the label we care about, when
 #   solving it needs something else (rotation without an "up", pixel colours for
 #   inpainting). Always compare with the random-init floor.
 # - The same task on data where it is solvable and needs the content (rotation on upright
-#   digits) learns, and its features beat random ones where features matter, with few labels.
+#   digits) learns, and at the full budget its features beat random ones where features
+#   matter, with few labels, in every stored seed (a quick run is too short to be sure of it).
 # - The difficulty knob works as a knob — more permutations, a harder puzzle, a higher
-#   relative loss — but at this budget no setting comes near SimCLR (compare the printed
-#   spread across P with the gap to SimCLR; one seed cannot say the knob does nothing). The paper's
-#   point that old pretext tasks become competitive when made hard enough is a statement
-#   about large models, large data and long training; the exercises let you push in that
-#   direction.
+#   relative loss — but in a quick run the probe moves by about as much as the seeds do
+#   (compare the printed spread across P with the gap to SimCLR; one seed cannot say the knob
+#   does nothing), and at the full budget jigsaw with 24 permutations stays far below SimCLR in
+#   every stored seed. The paper's point that old pretext tasks become competitive when made
+#   hard enough is a statement about large models, large data and long training; the
+#   exercises let you push in that direction.
 #
 # ## Exercises
 # 1. Run in full mode (`COOKBOOK_QUICK` unset: 300 steps, batch 128, 32 px, 2 to 500
@@ -410,6 +417,8 @@ panel
 # learns and helps a few-label probe; on shapes it learns nothing), restoration rewards
 # low-level colour, jigsaw needs parts and edges. At the same budget on `shapes` (300 steps,
 # three stored seeds), a joint-embedding method (SimCLR) beats all three clearly and two of
-# them fall below the random-init floor; a quick run shows the same order with gaps of a few
-# points. Making the jigsaw harder raises its pretext loss, and no setting comes near SimCLR. Paper: §2.1 of *A Cookbook of Self-Supervised Learning* (Balestriero et al. 2023,
+# them fall below the random-init floor; a quick run puts SimCLR a few points ahead of rotation
+# and inpainting, with jigsaw close on either side. Making the jigsaw harder raises its pretext
+# loss; whether any number of permutations closes the full-budget gap is exercise 1.
+# Paper: §2.1 of *A Cookbook of Self-Supervised Learning* (Balestriero et al. 2023,
 # arXiv 2304.12210).
