@@ -87,6 +87,8 @@ def matmul_gflops(threads: int) -> float:
 
 
 def main(argv=None) -> int:
+    from chapter_seeds import cpu  # the CPU's model and vector instructions, as the seed digest names it
+
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("chapters", nargs="*", help="chapter numbers (00 01 ...); default: every chapter")
     ap.add_argument("--threads", type=int, default=0, help="torch threads per chapter (0: torch's default)")
@@ -115,7 +117,8 @@ def main(argv=None) -> int:
     if args.out:
         threads = args.threads or "torch's default"
         lines = [f"Quick mode, fresh kernel and empty run cache, one chapter at a time, threads: {threads}, "
-                 f"on {os.cpu_count()} cores (`python benchmarks/chapter_times.py`), {datetime.now():%Y-%m-%d}. "
+                 f"on {os.cpu_count()} cores of an {cpu()} (`python benchmarks/chapter_times.py`), "
+                 f"{datetime.now():%Y-%m-%d}. "
                  f"Target: 60 s. The machine's fp32 1024² matmul ran at {speed[0]:.0f} GFLOP/s before the "
                  f"chapters and {speed[1]:.0f} after (throughput.md's CPU peak).", "",
                  "| chapter | seconds | slowest cells |", "|---|---|---|"]

@@ -43,18 +43,20 @@ FIRST_LEJEPA = {"sigreg_lambda": 0.05, "lr": 0.002}  # LeJEPA's recipe before it
 SEARCHED = ("byol", "simsiam", "nnclr", "dino", "simdino")  # the methods short of a target: their search lines  # issue 13's targets: +10 points at 300 steps, within 8 of SimCLR at 1,500
 
 
+def records(path: Path) -> list:
+    """The JSON records of a .jsonl file, one per non-empty line ([] when the file is absent)."""
+    return [json.loads(x) for x in path.read_text().splitlines() if x.strip()] if path.exists() else []
+
+
 def load(paths):
     """(method, steps) -> the runs at the method's defaults (no knob set), one per seed, from
     the `defaults_*` files; from `recipe_search.jsonl` only BYOL's 1,500-step `predictor_lr_mult=10` runs,
     which are its defaults since its catalog row set ×10 (its other lines there are older recipes)."""
     runs = defaultdict(dict)
     for path in paths:
-        if not path.exists():
-            continue
         search = path.name == "recipe_search.jsonl"
-        for line in path.read_text().splitlines():
-            r = json.loads(line) if line.strip() else None
-            if not r or r.get("variant"):
+        for r in records(path):
+            if r.get("variant"):
                 continue
             knobs = r["set"]
             if search:
@@ -147,7 +149,7 @@ def after_section(shapes):
     """The methods that came after the paper and train the convnet (LeJEPA, MoCo v3): their runs at
     their defaults (`after_cookbook.jsonl`) in the columns of the reference table, with its floor and
     SimCLR; and LeJEPA's first recipe, before its search."""
-    lines = [json.loads(x) for x in AFTER.read_text().splitlines() if x.strip()] if AFTER.exists() else []
+    lines = records(AFTER)
     after = defaultdict(dict)
     for r in lines:
         if not r["set"] and not r.get("variant"):
@@ -155,8 +157,7 @@ def after_section(shapes):
     runs = dict(shapes)
     runs.update({k: [v[s] for s in sorted(v)] for k, v in after.items()})
     body, short300, short1500, *_ = table(runs, methods=AFTER_METHODS)
-    first = {steps: [r for r in lines + [json.loads(x) for x in (HERE / "recipe_search.jsonl").read_text().splitlines()
-                                         if x.strip()]
+    first = {steps: [r for r in lines + records(HERE / "recipe_search.jsonl")
                      if r["method"] == "lejepa" and r["set"] == FIRST_LEJEPA and r["steps"] == steps]
              for steps in (300, 1500)}
     out = [f"Seeds 0-2 (mean ± std) at each method's defaults in `methods/catalog.py`, the reference table's random-init "
@@ -202,7 +203,7 @@ def vit_rows(rows, early=None):
     (name -> (method, knobs set)), the linear probe of the same method at 500 steps from `VIT_500`."""
     from cookbook_lib import evidence
 
-    lines = [json.loads(x) for x in VIT_500.read_text().splitlines() if x.strip()] if VIT_500.exists() else []
+    lines = records(VIT_500)
     out = ["| method | evidence grid | seeds | linear | kNN | fine-tune 300 | RankMe | s / step |"
            + (" linear at 500 steps (seeds) |" if early else ""), "|---|---|---|---|---|---|---|---|" + "---|" * bool(early)]
     for name, grid, point in rows:
@@ -227,8 +228,7 @@ def vit_rows(rows, early=None):
 def load_second(paths, dataset="scattered_digits"):
     """(method, steps) -> the runs of `paths` at the method's defaults on `dataset` (the only knob set)."""
     runs = defaultdict(dict)
-    lines = [line for path in paths if path.exists() for line in path.read_text().splitlines()]
-    for r in map(json.loads, filter(str.strip, lines)):
+    for r in (r for path in paths for r in records(path)):
         if r["set"] == {"dataset": dataset} and not r.get("variant"):
             runs[(r["method"], r["steps"])][r["seed"]] = r
     return {k: [v[s] for s in sorted(v)] for k, v in runs.items()}
@@ -294,9 +294,7 @@ def curves(method):
     its 1,500-step runs at today's defaults that kept one (`defaults_1500.jsonl`, `--curve`)."""
     out = []
     for name in ("recipe_curves.jsonl", "defaults_1500.jsonl"):
-        path = HERE / name
-        lines = path.read_text().splitlines() if path.exists() else []
-        out += [r for r in map(json.loads, filter(str.strip, lines))
+        out += [r for r in records(HERE / name)
                 if r["method"] == method and r.get("curve") and not (name == "defaults_1500.jsonl" and r["set"])]
     return out
 
