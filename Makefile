@@ -34,8 +34,8 @@ lab: $(STAMP)
 TEST_JOBS ?= 4
 # Chapters longest first, then the library tests: xdist hands each worker the next file when
 # it is free, so the long chapters start early and the short test files fill in at the end
-# (order from quick-mode seconds measured chapter by chapter; a stale order costs only time).
-CHAPTER_ORDER := 12 08 15 03 01 06 11 04 16 13 09 02 07 00 10 14 05
+# (order from quick-mode seconds at one thread, seed 0, in benchmarks/chapter_seeds.jsonl; a stale order costs only time).
+CHAPTER_ORDER := 08 15 02 13 12 01 03 06 11 09 05 04 00 14 10 07 16
 ORDERED := $(foreach n,$(CHAPTER_ORDER),$(filter chapters/$(n)_%,$(NOTEBOOKS)))
 ORDERED += $(filter-out $(ORDERED),$(NOTEBOOKS))
 # TEST_RUNS=DIR keeps the run cache there (CI then builds the book from it without training).
