@@ -118,6 +118,11 @@ def _embedding_dim(run):
     return getattr(cfg, "embedding_dim", None)
 
 
+# How a figure names the metrics a run reports (`compare`'s group labels); other keys are shown as they are.
+METRIC_LABELS = {"linear_acc": "linear probe", "knn_acc": "kNN (k = 20)", "std_ratio": "embedding std × √d",
+                 "rankme": "RankMe", "rankme_backbone": "RankMe (backbone)"}
+
+
 def compare(runs, metrics=("linear_acc", "std_ratio"), names=None, reference=None, ax=None, title=None,
             ylabel="value", reference_label="reference"):
     """Bars of final metrics, one group per metric and one bar per run (`bars`).
@@ -128,9 +133,10 @@ def compare(runs, metrics=("linear_acc", "std_ratio"), names=None, reference=Non
     from .notebook import Table
 
     table = Table.of(runs, list(metrics), names)
-    by_run = {row["run"]: {m: row[m] for m in metrics} for row in table}
-    return bars(by_run, ylabel=ylabel, title=title or ", ".join(metrics), reference=reference, ax=ax,
-                reference_label=reference_label)
+    label = {m: METRIC_LABELS.get(m, m) for m in (*metrics, *(reference or {}))}
+    by_run = {row["run"]: {label[m]: row[m] for m in metrics} for row in table}
+    return bars(by_run, ylabel=ylabel, title=title or ", ".join(label[m] for m in metrics), ax=ax,
+                reference={label[m]: v for m, v in (reference or {}).items()} or None, reference_label=reference_label)
 
 
 def spectrum(embeddings, normalize=True, ax=None):

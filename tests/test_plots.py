@@ -362,6 +362,19 @@ def test_bars_groups_series_and_reference():
     assert ax.get_title() == "factors"
 
 
+def test_compare_names_metrics_for_the_reader_and_keeps_the_reference():
+    runs = {name: SimpleNamespace(name=name, metrics={"linear_acc": acc, "knn_acc": acc - 0.1, "my_metric": 2.0})
+            for name, acc in (("simclr", 0.6), ("random init", 0.3))}
+    fig = plots.compare(runs, metrics=("linear_acc", "knn_acc", "my_metric"), reference={"linear_acc": 0.3},
+                        reference_label="random init")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["linear probe", "kNN (k = 20)", "my_metric"]
+    assert sorted(round(p.get_height(), 6) for p in ax.patches) == [0.2, 0.3, 0.5, 0.6, 2.0, 2.0]
+    assert ax.get_title() == "linear probe, kNN (k = 20), my_metric"
+    assert [list(c.get_segments()[0][:, 1]) for c in ax.collections] == [[0.3, 0.3]]  # over its own group only
+    assert "random init" in legend_texts(ax)
+
+
 def test_seeds_draws_the_mean_as_a_bar_and_every_seed_as_a_dot():
     fig = plots.seeds({"a": [0.2, 0.4, 0.6], "b": [1.0, 3.0]}, reference=0.1)
     ax = fig.axes[0]
