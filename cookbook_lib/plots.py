@@ -118,9 +118,10 @@ def _embedding_dim(run):
     return getattr(cfg, "embedding_dim", None)
 
 
-# How a figure names the metrics a run reports (`compare`'s group labels); other keys are shown as they are.
+# How a figure names the metrics a run reports (`compare`'s groups, `sweep_lines`' y axis); other keys are shown as they are.
 METRIC_LABELS = {"linear_acc": "linear probe", "knn_acc": "kNN (k = 20)", "std_ratio": "embedding std × √d",
-                 "rankme": "RankMe", "rankme_backbone": "RankMe (backbone)"}
+                 "embedding_std": "embedding std", "rankme": "RankMe", "rankme_backbone": "RankMe (backbone)",
+                 "alpha_req": "α-ReQ"}
 
 
 def compare(runs, metrics=("linear_acc", "std_ratio"), names=None, reference=None, ax=None, title=None,
@@ -338,7 +339,8 @@ def sweep_lines(rows, x, y, hue="method", ax=None, logx=None):
     elif 0 < len(distinct) <= 12:
         ax.set_xticks(distinct, [f"{v:g}" for v in distinct])
         ax.minorticks_off()
-    ax.set(xlabel=x, ylabel=y, title=f"{y} vs {x}")
+    ylabel = METRIC_LABELS.get(y, y)
+    ax.set(xlabel=x, ylabel=ylabel, title=f"{ylabel} vs {x}")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=FONT, title=hue if hue else None, title_fontsize=FONT)
     return fig

@@ -290,7 +290,8 @@ def test_sweep_lines_hue_logx_and_diverged():
     rows[5]["linear_acc"] = float("nan")  # byol at 16 diverged
     fig = plots.sweep_lines(rows, "batch_size", "linear_acc")
     ax = fig.axes[0]
-    assert ax.get_xscale() == "log" and ax.get_xlabel() == "batch_size" and ax.get_ylabel() == "linear_acc"
+    assert ax.get_xscale() == "log" and ax.get_xlabel() == "batch_size" and ax.get_ylabel() == "linear probe"
+    assert ax.get_title() == "linear probe vs batch_size"
     lines = run_lines(ax, {"simclr", "byol"})
     assert len(lines) == 2 and list(lines[0].get_xdata()) == [16, 64, 256]  # sorted, failure left out
     assert legend_texts(ax) == ["simclr", "byol", "diverged"]
