@@ -176,8 +176,9 @@ class EvidencePanel(KnobPanel):
         elif all(isinstance(v, int) for v in values) and len(values) <= 12:
             ax.set_xticks(sorted(values))
         rest = ", ".join(f"{a}={_short(v)}" for a, v in held.items())
-        ax.set(xlabel=axis, ylabel=self.metric.replace("_", " "))
-        ax.set_title(f"{self.metric.replace('_', ' ')} along {axis}" + (f"\nwith {rest}" if rest else ""),
+        name = plots.METRIC_LABELS.get(self.metric, self.metric.replace("_", " "))
+        ax.set(xlabel=axis, ylabel=name)
+        ax.set_title(f"{name} along {axis}" + (f"\nwith {rest}" if rest else ""),
                      fontsize=plots.FONT + 1)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=plots.FONT)
