@@ -38,7 +38,9 @@ def _finite(*ts):
 
 
 def _standardize(train: torch.Tensor, test: torch.Tensor):
-    mean, std = train.mean(0, keepdim=True), train.std(0, keepdim=True) + 1e-6
+    """Scale each feature by the training rows' mean and std; train is (n, d), or (B, n, d) for B
+    subsets standardised each by its own rows (test, (N, d), then comes back as (B, N, d))."""
+    mean, std = train.mean(-2, keepdim=True), train.std(-2, keepdim=True) + 1e-6
     return (train - mean) / std, (test - mean) / std
 
 
@@ -107,9 +109,9 @@ def linear_probes(train_x, train_y, test_x, test_y, subsets, steps: int = 300, l
 
     Equal-sized subsets are fitted side by side, one weight matrix per subset in one batched
     matrix product: the same standardisation, initial weights, AdamW steps and schedule as
-    `linear_probe` on each subset alone (the per-subset losses are summed, and AdamW treats
-    every weight separately), in a fraction of the time when the subsets are small. Subsets
-    of different sizes are fitted one after the other.
+    `linear_probe` on each subset alone (AdamW treats every weight separately), in a fraction
+    of the time when the subsets are small. Subsets of different sizes are fitted one after
+    the other.
     """
     subsets = [torch.as_tensor(i, device=train_x.device) for i in subsets]
     if len({len(i) for i in subsets}) > 1:
@@ -118,26 +120,29 @@ def linear_probes(train_x, train_y, test_x, test_y, subsets, steps: int = 300, l
     test_x = test_x.float()
     if not _finite(x, test_x):
         return [float("nan")] * len(subsets)
-    mean, std = x.mean(1, keepdim=True), x.std(1, keepdim=True) + 1e-6
-    x, test_x = (x - mean) / std, (test_x[None] - mean) / std
+    x, test_x = _standardize(x, test_x)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        head = nn.Linear(x.shape[2], int(y.max()) + 1).to(x.device)  # linear_probe's initial weights
-    weight = nn.Parameter(head.weight.detach()[None].repeat(len(x), 1, 1))  # (B, classes, d)
-    bias = nn.Parameter(head.bias.detach()[None, None].repeat(len(x), 1, 1))  # (B, 1, classes)
-    opt = torch.optim.AdamW([weight, bias], lr=lr, weight_decay=weight_decay)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
+        heads = _Heads(nn.Linear(x.shape[2], int(y.max()) + 1), len(x)).to(x.device)  # linear_probe's initial weights
     with torch.enable_grad():
-        for _ in range(steps):
-            logits = torch.baddbmm(bias, x, weight.transpose(1, 2))
-            loss = F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="none").view(y.shape).mean(1).sum()
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
+        _fit(heads, x, y.flatten(), steps, lr, weight_decay, seed=seed)
     with torch.no_grad():
-        hits = torch.baddbmm(bias, test_x, weight.transpose(1, 2)).argmax(2) == test_y[None]
+        hits = heads(test_x).view(len(x), len(test_y), -1).argmax(2) == test_y
     return [float(h.float().mean()) for h in hits]
+
+
+class _Heads(nn.Module):
+    """B copies of one linear head, the b-th applied to the b-th subset: (B, n, d) -> (B·n, classes)
+    logits, so `_fit`'s cross-entropy is the mean of the per-subset losses (each copy's gradient is
+    its own subset's, over B; AdamW's step does not depend on that scale)."""
+
+    def __init__(self, head: nn.Linear, copies: int):
+        super().__init__()
+        self.weight = nn.Parameter(head.weight.detach()[None].repeat(copies, 1, 1))  # (B, classes, d)
+        self.bias = nn.Parameter(head.bias.detach()[None, None].repeat(copies, 1, 1))  # (B, 1, classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.baddbmm(self.bias, x, self.weight.transpose(1, 2)).flatten(0, 1)
 
 
 def mlp_probe(train_x, train_y, test_x, test_y, hidden: int = 512, steps: int = 500, lr: float = 1e-3,

@@ -24,6 +24,11 @@ _PANELS = {  # history key -> (panel title, y label)
     "embedding_std": ("embedding std (0 = collapsed)", "std of l2-normalised embedding"),
     "online_probe_acc": ("online linear probe accuracy", "accuracy"),
 }
+# How a figure names a run's final metrics (`compare`'s groups, `sweep_lines`' y axis, the evidence
+# panel); other keys are shown as they are.
+METRIC_LABELS = {"linear_acc": "linear probe", "knn_acc": "kNN (k = 20)", "std_ratio": "embedding std × √d",
+                 "embedding_std": "embedding std", "rankme": "RankMe", "rankme_backbone": "RankMe (backbone)",
+                 "alpha_req": "α-ReQ"}
 
 
 def _cpu(z) -> torch.Tensor:  # any tensor/array (bfloat16, uint8, any device) -> float64 CPU
@@ -116,12 +121,6 @@ def _embedding_dim(run):
     if cfg is not None and hasattr(cfg, "resolved"):
         return catalog.embedding_dim(cfg.resolved())
     return getattr(cfg, "embedding_dim", None)
-
-
-# How a figure names the metrics a run reports (`compare`'s groups, `sweep_lines`' y axis); other keys are shown as they are.
-METRIC_LABELS = {"linear_acc": "linear probe", "knn_acc": "kNN (k = 20)", "std_ratio": "embedding std × √d",
-                 "embedding_std": "embedding std", "rankme": "RankMe", "rankme_backbone": "RankMe (backbone)",
-                 "alpha_req": "α-ReQ"}
 
 
 def compare(runs, metrics=("linear_acc", "std_ratio"), names=None, reference=None, ax=None, title=None,
